@@ -1,0 +1,164 @@
+"""Account pages: thin views over accounts.services."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..core.auth import staff_required
+from ..core.errors import DomainError
+from ..core.forms import attach_error, safe_next, select_choices
+from ..extensions import db, limiter
+from ..units.services import unit_choices
+from . import services
+from .forms import LoginForm, PasswordForm, ProfileFields, RegisterForm, RoleForm
+
+bp = Blueprint("accounts", __name__, url_prefix="/account", template_folder="templates")
+admin_bp = Blueprint("people", __name__, url_prefix="/organizer/users", template_folder="templates")
+
+
+def _login_limit() -> str:
+    return current_app.config["HOCTAP_LOGIN_LIMIT"]
+
+
+def _login_email_key() -> str:
+    return "login-email:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _profile_input(form) -> services.ProfileInput:
+    return services.ProfileInput(
+        full_name=form.full_name.data,
+        birth_year=form.birth_year.data,
+        gender=form.gender.data,
+        unit_id=form.unit_id.data,
+        workplace=form.workplace.data,
+        target_group=form.target_group.data,
+        phone=form.phone.data,
+    )
+
+
+def _with_units(form):
+    form.unit_id.choices = select_choices([(None, "— Chọn đơn vị —"), *unit_choices()])
+    return form
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = _with_units(RegisterForm())
+    if form.validate_on_submit():
+        try:
+            user = services.register(form.email.data, form.password.data, _profile_input(form))
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Đăng ký thành công. Chào mừng bạn đến với Tuần lễ học tập suốt đời!", "success")
+            return redirect(url_for("core.home"))
+    return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_email_key)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.form_errors.append("Email hoặc mật khẩu không đúng.")
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(f"Xin chào {user.full_name}!", "success")
+            return redirect(safe_next(request.args.get("next"), url_for("core.home")))
+    status = 200 if not (form.errors or form.form_errors) else 422
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash("Bạn đã đăng xuất.", "info")
+    return redirect(url_for("core.home"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = _with_units(ProfileFields(obj=current_user))
+    if current_user.is_organizer:
+        form.unit_id.render_kw = {"disabled": True}
+        if request.method == "POST":
+            form.unit_id.data = current_user.unit_id
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, _profile_input(form))
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash("Đã lưu hồ sơ.", "success")
+            return redirect(url_for(".profile"))
+    return render_template("accounts/profile.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            login_user(current_user)  # keep this browser signed in with the new version
+            flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất.", "success")
+            return redirect(url_for(".profile"))
+    return render_template("accounts/password.html", form=form), 200 if not form.errors else 422
+
+
+# --- organizer: people of their units ------------------------------------------------------
+
+
+@admin_bp.route("/")
+@staff_required
+def user_list():
+    query = request.args.get("q", "")
+    stmt = services.users_in_scope(current_user, query)
+    page = db.paginate(stmt, per_page=current_app.config["HOCTAP_PER_PAGE"], error_out=False)
+    return render_template("accounts/user_list.html", page=page, query=query)
+
+
+@admin_bp.route("/<int:user_id>", methods=["GET", "POST"])
+@staff_required
+def user_detail(user_id: int):
+    user = services.get_user(user_id)
+    if not services.can_view_user(current_user, user):
+        abort(403)
+    form = None
+    if current_user.is_admin:
+        form = RoleForm(obj=user)
+        form.unit_id.choices = select_choices([(None, "— Không —"), *unit_choices()])
+        if form.validate_on_submit():
+            try:
+                services.set_role(current_user, user, form.role.data, form.unit_id.data)
+            except DomainError as error:
+                db.session.rollback()
+                attach_error(form, error)
+            else:
+                db.session.commit()
+                flash("Đã cập nhật vai trò.", "success")
+                return redirect(url_for(".user_detail", user_id=user.id))
+    elif request.method == "POST":
+        abort(403)
+    return render_template("accounts/user_detail.html", user=user, form=form)

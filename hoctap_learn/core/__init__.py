@@ -1,0 +1,57 @@
+"""Core: home page, error pages, template helpers, database settings, `content load`."""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+
+def init_app(app) -> None:
+    from ..extensions import db
+    from . import cli, timeutil, views
+    from .database import configure_sqlite
+
+    app.register_blueprint(views.bp)
+    views.register_error_handlers(app)
+    app.cli.add_command(cli.content_group)
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+    app.extensions["hoctap_entries"] = []
+    app.context_processor(_navigation)
+    app.add_template_filter(timeutil.format_datetime, "datetime_vn")
+    app.add_template_filter(timeutil.format_date, "date_vn")
+    app.add_template_filter(nl2br, "nl2br")
+    app.add_template_filter(format_number, "number")
+
+
+def register_entry(app, endpoint: str, label: str, text: str, order: int = 50) -> None:
+    """A feature adds its entry point to the menu and a card to the home page."""
+    app.extensions["hoctap_entries"].append((order, endpoint, label, text))
+
+
+def _navigation() -> dict:
+    from flask import current_app, url_for
+
+    entries = sorted(current_app.extensions["hoctap_entries"])
+    return {
+        "nav_links": [(endpoint, label) for _, endpoint, label, _ in entries],
+        "home_cards": [
+            {"url": url_for(endpoint), "title": label, "text": text}
+            for _, endpoint, label, text in entries
+        ],
+    }
+
+
+def nl2br(value: str) -> Markup:
+    """Escape, then keep line breaks."""
+    return Markup("<br>".join(escape(line) for line in (value or "").splitlines()))
+
+
+def format_number(value) -> str:
+    """Vietnamese thousands separator: 12.345."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and not value.is_integer():
+        whole, frac = f"{value:,.2f}".split(".")
+        return whole.replace(",", ".") + "," + frac
+    return f"{int(value):,}".replace(",", ".")

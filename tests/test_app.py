@@ -1,0 +1,119 @@
+"""Application factory, database settings, pages and JSON errors."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from hoctap_learn import create_app
+
+
+def test_sqlite_runs_wal_with_foreign_keys(app, db, backend):
+    if backend != "sqlite":
+        assert db.engine.dialect.name == "postgresql"
+        return
+    with db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 15000
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    config = {"TESTING": True, "INSTANCE_PATH": tmp_path, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    first = create_app(config).config["SECRET_KEY"]
+    second = create_app(config).config["SECRET_KEY"]
+    assert len(first) == 64 and first == second
+    assert (tmp_path / "secret_key").read_text() == first
+
+
+def test_database_url_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@127.0.0.1:1/x")
+    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@127.0.0.1:1/x"
+    monkeypatch.delenv("DATABASE_URL")
+    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'hoctap.db'}"
+
+
+def test_models_match_migrations(app, db):
+    """The migrated schema equals the models: no change is missing a migration."""
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
+
+
+def test_home_shows_current_campaign(client, content):
+    html = client.get("/").get_data(as_text=True)
+    assert "Thúc đẩy chuyển đổi số phục vụ cho học tập suốt đời sau đại dịch COVID-19" in html
+    assert "19/10/2022" in html and "26/10/2022" in html
+    assert '<html lang="vi">' in html and 'id="main"' in html
+
+
+def test_home_without_any_campaign(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Chưa có Tuần lễ nào" in response.get_data(as_text=True)
+
+
+def test_campaign_page_lists_opening_programme(client, content):
+    html = client.get("/campaigns/2022").get_data(as_text=True)
+    assert "Chương trình lễ khai mạc" in html
+    assert "7h30-8h00" in html and "Tiếp đón đại biểu" in html
+    assert "Lễ gửi thông điệp Học tập suốt đời" in html
+    assert "trước ngày 29/10/2022" in html
+
+
+def test_unknown_page_is_a_vietnamese_404(client):
+    response = client.get("/khong-co-trang-nay")
+    assert response.status_code == 404
+    assert "Không tìm thấy trang" in response.get_data(as_text=True)
+
+
+def test_unknown_campaign_is_404(client, content):
+    response = client.get("/campaigns/1999")
+    assert response.status_code == 404
+    assert "Không tìm thấy Tuần lễ" in response.get_data(as_text=True)
+
+
+def test_api_errors_are_json(client, content):
+    response = client.get("/api/v1/khong-co")
+    assert response.status_code == 404 and "error" in response.get_json()
+    response = client.get("/api/v1/campaigns/1999")
+    assert response.status_code == 404 and "Tuần lễ" in response.get_json()["error"]
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401 and response.get_json() == {"error": "Bạn cần đăng nhập."}
+    response = client.delete("/api/v1/campaigns")
+    assert response.status_code == 405 and "error" in response.get_json()
+
+
+def test_api_campaign_and_units(client, content):
+    data = client.get("/api/v1/campaigns/2022").get_json()
+    assert data["start_date"] == "2022-10-19" and data["report_deadline"] == "2022-10-29"
+    assert [p["time"] for p in data["programme"]][:2] == ["7h30-8h00", "8h00-8h15"]
+    assert len(data["programme"]) == 9
+    units = client.get("/api/v1/units").get_json()["results"]
+    districts = [u for u in units if u["kind"] == "district"]
+    assert len(districts) == 8
+    assert {u["parent"] for u in districts} == {"brvt"}
+
+
+def test_unexpected_error_is_a_vietnamese_500(app, client):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert "Hệ thống đang gặp sự cố" in response.get_data(as_text=True)
+
+
+def test_session_cookie_is_httponly_and_samesite(client, content):
+    from .conftest import login
+
+    response = login(client, "admin@demo.hoctap.vn", "HocTap@2022-admin")
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
