@@ -14,6 +14,8 @@ FEATURES = (
     "hoctap_learn.core",
     "hoctap_learn.units",
     "hoctap_learn.accounts",
+    "hoctap_learn.catalog",
+    "hoctap_learn.search",
     "hoctap_learn.api",
 )
 

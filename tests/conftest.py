@@ -144,7 +144,21 @@ def runner(app):
 
 @pytest.fixture
 def content(app):
-    """The real content/ folder loaded (units, campaigns, demo accounts)."""
+    """The real content/ folder loaded (units, campaigns, demo accounts…).
+
+    The 328-record catalog is left out for speed; `full_content` loads everything.
+    """
+    from hoctap_learn.core.content import load_content
+
+    report = load_content(
+        Path(app.config["HOCTAP_CONTENT_DIR"]), include_demo=True, skip=("catalog",)
+    )
+    _db.session.commit()
+    return report
+
+
+@pytest.fixture
+def full_content(app):
     from hoctap_learn.core.content import load_content
 
     report = load_content(Path(app.config["HOCTAP_CONTENT_DIR"]), include_demo=True)

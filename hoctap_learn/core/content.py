@@ -67,13 +67,15 @@ def register_loader(name: str, order: int, demo: bool = False):
     return decorator
 
 
-def load_content(content_dir: Path, include_demo: bool = True) -> LoadReport:
-    """Run every registered loader; the caller commits (or rolls back on ContentError)."""
+def load_content(
+    content_dir: Path, include_demo: bool = True, skip: tuple[str, ...] = ()
+) -> LoadReport:
+    """Run every registered loader but those named in `skip`; the caller commits."""
     if not content_dir.is_dir():
         raise ContentError(f"Không tìm thấy thư mục nội dung: {content_dir}")
     report = LoadReport()
     for loader in sorted(_LOADERS.values(), key=lambda r: (r.order, r.name)):
-        if loader.demo and not include_demo:
+        if (loader.demo and not include_demo) or loader.name in skip:
             continue
         loader.func(content_dir, report)
     return report

@@ -1,0 +1,34 @@
+"""Catalog of open learning resources: models, import/export, pages."""
+
+from __future__ import annotations
+
+
+def init_app(app) -> None:
+    from ..core import register_entry
+    from ..extensions import db
+    from . import changes, cli, content, views  # noqa: F401  (content registers a loader)
+
+    changes.install()
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.api)
+    app.cli.add_command(cli.catalog_group)
+    register_entry(
+        app, "catalog.search_page", "Học liệu mở",
+        "Tìm sách, bài giảng, video, khóa học mở của các trường đại học và thư viện — "
+        "gõ có dấu hay không dấu đều được.",
+        order=10,
+    )  # fmt: skip
+
+    @app.teardown_appcontext
+    def _catch_up_search(exc):
+        """After a transaction that changed the catalog committed, update the index."""
+        session = db.session()
+        if exc is not None or not session.info.pop("search_dirty", False):
+            return
+        from ..search import store
+
+        try:
+            store.catch_up()
+            db.session.rollback()  # end the read transaction catch_up opened
+        except Exception:  # the next search catches up anyway
+            app.logger.exception("search catch-up after commit failed")

@@ -1,0 +1,360 @@
+"""Running a search: parse, match, filter, facet, rank, highlight, suggest."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+from markupsafe import Markup, escape
+from whoosh import highlight, sorting
+from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
+from whoosh.query import AndMaybe, Every, NullQuery, Or, Phrase, Prefix, Wildcard
+
+from ..catalog.vocab import LANGUAGES, LEVELS, TYPES, fold, license_name
+from .facets import CACHE
+from .params import MAX_TERMS, SearchParams
+from .schema import FACETS, TEXT_FIELDS
+
+FACET_LIMITS = {"type": 20, "subject": 30, "publisher": 30, "language": 20, "level": 10,
+                "license": 20}  # fmt: skip
+_REMOVED_PLUGINS = (
+    plugins.FieldsPlugin, plugins.RangePlugin, plugins.BoostPlugin,
+    plugins.SingleQuotePlugin, plugins.EveryPlugin, plugins.PlusMinusPlugin,
+)  # fmt: skip
+_FORMATTER = highlight.HtmlFormatter(tagname="mark", classname="hl", termclass="t", between=" … ")
+_FRAGMENTER = highlight.ContextFragmenter(maxchars=220, surround=60)
+_WHOLE = highlight.WholeFragmenter()
+
+
+@dataclass
+class SearchResult:
+    params: SearchParams
+    total: int = 0
+    results: list[dict] = field(default_factory=list)
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    year_range: tuple[int, int] | None = None
+    suggestion: str | None = None
+    #: True when no document had all the words and results with some of them are shown.
+    fallback: bool = False
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.params.per_page))
+
+    def as_api(self) -> dict:
+        return {
+            "query": self.params.q,
+            "total": self.total,
+            "page": self.params.page,
+            "per_page": self.params.per_page,
+            "pages": self.pages,
+            "sort": self.params.sort,
+            "results": [
+                {**r, "highlight": {k: str(v) for k, v in r["highlight"].items()}}
+                for r in self.results
+            ],
+            "facets": {
+                name: {value: count for value, count in counts}
+                for name, counts in self.facets.items()
+            },
+            "year_range": list(self.year_range) if self.year_range else None,
+            "suggestion": self.suggestion,
+            "fallback": self.fallback,
+            "messages": self.messages,
+        }
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+def _parser(group) -> MultifieldParser:
+    parser = MultifieldParser(list(TEXT_FIELDS), schema=None, fieldboosts=TEXT_FIELDS, group=group)
+    for plugin in _REMOVED_PLUGINS:
+        parser.remove_plugin_class(plugin)
+    return parser
+
+
+_local = threading.local()
+
+
+def _parsers(schema):
+    cached = getattr(_local, "parsers", None)
+    if cached is None or cached[0] is not schema:
+        and_parser, or_parser = _parser(AndGroup), _parser(OrGroup)
+        and_parser.schema = or_parser.schema = schema
+        cached = _local.parsers = (schema, and_parser, or_parser)
+    return cached[1], cached[2]
+
+
+_WILDCARD_TOKEN = re.compile(r"\S*[*?]\S*")
+
+
+def _tidy(text: str) -> str:
+    """Keep only a trailing `*` on words of 2+ letters; balance quotes; cap the terms."""
+
+    def fix(match: re.Match) -> str:
+        token = match.group(0)
+        core = token.replace("*", "").replace("?", "")
+        letters = re.sub(r"\W", "", core)
+        if token.endswith("*") and len(letters) >= 2:
+            return core + "*"
+        return core
+
+    text = _WILDCARD_TOKEN.sub(fix, text)
+    if text.count('"') % 2:
+        text = text.replace('"', " ")
+    # Parentheses the user did not balance are dropped rather than guessed.
+    if text.count("(") != text.count(")"):
+        text = text.replace("(", " ").replace(")", " ")
+    words = text.split()
+    return " ".join(words[:MAX_TERMS])
+
+
+def _fold_leaf(q):
+    """Prefix/wildcard texts skip analysis: fold them for the accent-free fields."""
+    if isinstance(q, Prefix | Wildcard) and q.fieldname.endswith("_f"):
+        q = q.copy()
+        q.text = fold(q.text)
+    return q
+
+
+def parse(schema, text: str, use_or: bool = False):
+    and_parser, or_parser = _parsers(schema)
+    parser = or_parser if use_or else and_parser
+    try:
+        q = parser.parse(text)
+    except Exception:  # Whoosh's parser is lenient; anything odd becomes plain words
+        plain = re.sub(r"[^\w\s]", " ", text)
+        q = parser.parse(plain)
+    return q.accept(_fold_leaf)
+
+
+#: Extra weight for documents where the words stand together, as typed.
+PROXIMITY_BOOSTS = {"title": 6.0, "title_f": 4.0, "subjects_f": 2.0, "description_f": 1.0}
+
+
+def with_proximity(q, text: str):
+    """Rank documents where the query's words appear side by side first.
+
+    The match set stays that of `q` (AndMaybe): the phrases only add to the score.
+    """
+    if any(op in text for op in ('"', " OR ", " NOT ", "*", "(")):
+        return q
+    words_exact = [w.lower() for w in re.findall(r"\w+", text)]
+    if not 2 <= len(words_exact) <= 8:
+        return q
+    words_folded = [fold(w) for w in words_exact]
+    phrases = [
+        Phrase(field, words_folded if field.endswith("_f") else words_exact, slop=1, boost=boost)
+        for field, boost in PROXIMITY_BOOSTS.items()
+    ]
+    return AndMaybe(q, Or(phrases))
+
+
+def _has_terms(q) -> bool:
+    return q is not None and q is not NullQuery and any(True for _ in q.leaves())
+
+
+# --- execution -------------------------------------------------------------------------------
+
+
+def _matching_docs(searcher, q) -> np.ndarray:
+    ids = searcher.reader().all_doc_ids() if isinstance(q, Every) else searcher.docs_for_query(q)
+    docs = np.fromiter(ids, dtype=np.int64)
+    docs.sort()
+    return docs
+
+
+def _apply_filters(table, docs: np.ndarray, params: SearchParams, skip: str | None = None):
+    mask = np.ones(len(docs), dtype=bool)
+    for name, values in params.filters.items():
+        if name != skip:
+            mask &= table.mask_for(docs, name, values)
+    if skip != "year" and (params.year_from is not None or params.year_to is not None):
+        mask &= table.year_mask(docs, params.year_from, params.year_to)
+    return docs[mask]
+
+
+def _sortedby(sort: str):
+    if sort == "newest":
+        return sorting.MultiFacet(
+            [sorting.FieldFacet("year", reverse=True), sorting.FieldFacet("created", reverse=True)]
+        )
+    if sort == "title":
+        return sorting.FieldFacet("sort_title")
+    return None
+
+
+def run(searcher, params: SearchParams) -> SearchResult:
+    result = SearchResult(params=params, messages=list(params.notices))
+    text = _tidy(params.q)
+    if text:
+        q = parse(searcher.schema, text)
+        if not _has_terms(q):
+            result.messages.append("Câu tìm kiếm không có từ khóa nào dùng được.")
+            return result
+    else:
+        q = Every()
+    table = CACHE.table(searcher.reader())
+    docs = _matching_docs(searcher, q)
+    if not len(docs) and text:
+        or_q = parse(searcher.schema, text, use_or=True)
+        or_docs = _matching_docs(searcher, or_q) if _has_terms(or_q) else docs
+        if len(or_docs):
+            q, docs = or_q, or_docs
+            result.fallback = True
+            result.messages.append(
+                "Không có học liệu chứa đủ mọi từ; đang hiển thị kết quả chứa một phần các từ."
+            )
+    final = _apply_filters(table, docs, params)
+    result.total = int(len(final))
+    for name in FACETS:
+        base = _apply_filters(table, docs, params, skip=name) if name in params.filters else final
+        result.facets[name] = table.counts(base, name, FACET_LIMITS[name])
+    base = _apply_filters(table, docs, params, skip="year")
+    result.year_range = table.year_range(base)
+    if text and (result.total == 0 or result.fallback or result.total < 3):
+        result.suggestion = suggest(searcher, text, 0 if result.fallback else result.total)
+    if result.total:
+        ranked = with_proximity(q, text) if text and not result.fallback else q
+        result.results = _page(searcher, ranked, final, docs, params)
+    return result
+
+
+def _page(searcher, q, final: np.ndarray, docs: np.ndarray, params: SearchParams) -> list[dict]:
+    start = (params.page - 1) * params.per_page
+    if start >= len(final):
+        return []
+    limit = start + params.per_page
+    kwargs = {"limit": limit, "terms": False}
+    if len(final) != len(docs):
+        kwargs["filter"] = set(final.tolist())
+    sortedby = (
+        _sortedby(params.sort)
+        if not isinstance(q, Every)
+        else _sortedby(params.sort if params.sort != "relevance" else "newest")
+    )
+    if sortedby is not None:
+        kwargs["sortedby"] = sortedby
+    hits = searcher.search(q, **kwargs)
+    hits.formatter = _FORMATTER
+    out = []
+    for hit in hits[start:limit]:
+        payload = dict(hit["payload"])
+        payload.pop("snippet", None)
+        highlights = {}
+        if not isinstance(q, Every):
+            hits.fragmenter = _WHOLE  # a title is shown whole
+            title = hit.highlights("title_f", text=hit["title"], top=1)
+            hits.fragmenter = _FRAGMENTER
+            description = hit.highlights("description_f", text=hit["description"], top=2)
+            if title:
+                highlights["title"] = Markup(title)
+            if description:
+                highlights["description"] = Markup(description)
+        if "description" not in highlights:
+            snippet = hit["payload"].get("snippet") or ""
+            highlights["description"] = escape(snippet)
+        payload["highlight"] = highlights
+        out.append(payload)
+    return out
+
+
+# --- "did you mean" --------------------------------------------------------------------------
+
+_SPELL_FIELDS = ("title_f", "subjects_f", "description_f")
+
+
+def _accented_forms(reader) -> dict[str, str]:
+    """folded word → its most frequent accented spelling in titles and subjects."""
+    key = tuple(sub.segment().segment_id() for sub, _ in reader.leaf_readers())
+    cached = getattr(_local, "accents", None)
+    if cached and cached[0] == key:
+        return cached[1]
+    best: dict[str, tuple[int, str]] = {}
+    for fieldname in ("title", "subjects", "description"):
+        for term, info in reader.iter_field(fieldname):
+            word = term.decode("utf-8") if isinstance(term, bytes) else term
+            folded = fold(word)
+            freq = info.doc_frequency()
+            if folded not in best or best[folded][0] < freq:
+                best[folded] = (freq, word)
+    forms = {k: v[1] for k, v in best.items()}
+    _local.accents = (key, forms)
+    return forms
+
+
+def _doc_frequency(reader, word: str) -> int:
+    return sum(reader.doc_frequency(f, word) for f in _SPELL_FIELDS)
+
+
+def suggest(searcher, text: str, current_total: int) -> str | None:
+    """A corrected query with more hits, in accented form, or None."""
+    reader = searcher.reader()
+    words = [fold(w) for w in re.findall(r"\w+", text)][:MAX_TERMS]
+    if not words:
+        return None
+    corrected = []
+    changed = False
+    for word in words:
+        if len(word) < 2 or _doc_frequency(reader, word) > 0:
+            corrected.append(word)
+            continue
+        replacement = None
+        for distance in (1, 2):
+            if distance == 2 and len(word) < 5:
+                break
+            candidates = set()
+            for fieldname in _SPELL_FIELDS:
+                candidates.update(reader.terms_within(fieldname, word, distance))
+            candidates = {c.decode() if isinstance(c, bytes) else c for c in candidates}
+            candidates.discard(word)
+            if candidates:
+                replacement = max(sorted(candidates), key=lambda c: _doc_frequency(reader, c))
+                break
+        if replacement:
+            corrected.append(replacement)
+            changed = True
+        else:
+            corrected.append(word)
+    if not changed:
+        return None
+    candidate = " ".join(corrected)
+    q = parse(searcher.schema, candidate)
+    hits = sum(1 for _ in searcher.docs_for_query(q)) if _has_terms(q) else 0
+    if hits <= current_total:
+        return None
+    forms = _accented_forms(reader)
+    return " ".join(forms.get(w, w) for w in corrected)
+
+
+# --- related ---------------------------------------------------------------------------------
+
+
+def related(searcher, resource_id: int, limit: int = 6) -> list[dict]:
+    docnum = searcher.document_number(id=str(resource_id))
+    if docnum is None:
+        return []
+    fields = searcher.stored_fields(docnum)
+    payload = fields["payload"]
+    text = " ".join([fields.get("title", ""), " ".join(payload.get("subjects", []))])
+    hits = searcher.more_like(docnum, "title_f", text=text, top=limit, numterms=12)
+    return [dict(hit["payload"]) for hit in hits]
+
+
+# --- labels for facets -----------------------------------------------------------------------
+
+
+def facet_label(name: str, value: str) -> str:
+    if name == "type":
+        return TYPES.get(value, value)
+    if name == "language":
+        return LANGUAGES.get(value, value)
+    if name == "level":
+        return LEVELS.get(value, value)
+    if name == "license":
+        return license_name(value)
+    return value

@@ -1,0 +1,52 @@
+"""The index schema: an exact-accent and a folded copy of each text field, plus facets."""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from .analysis import exact_analyzer, folded_analyzer
+
+#: Text fields and their boosts. The exact copy outranks the folded one so "học" ranks
+#: documents with "học" above those with "hóc" or "hộc"; title > subjects > people >
+#: description.
+TEXT_FIELDS = {
+    "title": 8.0,
+    "title_f": 5.0,
+    "subjects": 4.0,
+    "subjects_f": 3.0,
+    "people": 2.0,
+    "people_f": 1.5,
+    "description": 1.0,
+    "description_f": 0.7,
+}
+
+#: Facet fields: (index field, API filter name).
+FACETS = ("type", "subject", "publisher", "language", "level", "license")
+
+
+def make_schema() -> Schema:
+    exact, folded = exact_analyzer(), folded_analyzer()
+    return Schema(
+        id=ID(unique=True, stored=True),
+        identifier=ID(stored=True),
+        title=TEXT(analyzer=exact, stored=True, phrase=True),
+        title_f=TEXT(analyzer=folded, phrase=True, spelling=True),
+        subjects=TEXT(analyzer=exact, phrase=True),
+        subjects_f=TEXT(analyzer=folded, phrase=True),
+        people=TEXT(analyzer=exact, phrase=True),
+        people_f=TEXT(analyzer=folded, phrase=True),
+        description=TEXT(analyzer=exact, stored=True, phrase=True),
+        description_f=TEXT(analyzer=folded, phrase=True),
+        # Facets: one term per value, stored as columns for fast grouping and sorting.
+        type=ID(sortable=True),
+        subject=KEYWORD(commas=True, lowercase=False, scorable=False),
+        publisher=ID(sortable=True),
+        language=ID(sortable=True),
+        level=ID(sortable=True),
+        license=ID(sortable=True),
+        year=NUMERIC(int, bits=16, sortable=True, signed=False),
+        created=NUMERIC(int, bits=64, sortable=True, signed=False),
+        sort_title=ID(sortable=True),
+        # Everything a result needs, so a page of results reads nothing from the database.
+        payload=STORED(),
+    )
