@@ -221,9 +221,9 @@ def export_rows() -> Iterator[list[str]]:
         for r in chunk:
             yield [
                 r.identifier, r.title, r.description, ";".join(r.creators),
-                ";".join(r.subjects), r.publisher or "", TYPES[r.type].lower(),
+                ";".join(r.subjects), r.publisher or "", r.source_type or TYPES[r.type].lower(),
                 r.language or "", LEVELS[r.level].lower() if r.level else "",
-                license_name(r.license), r.url, str(r.year or ""),
+                r.rights or license_name(r.license), r.url, str(r.year or ""),
             ]  # fmt: skip
         last_id = chunk[-1].id
 
