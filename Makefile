@@ -35,6 +35,7 @@ lint: install
 	$(BIN)/ruff check .
 
 bench: install system-deps
+	@command -v wrk > /dev/null || (apt-get update -qq && apt-get install -y -qq wrk > /dev/null)
 	$(BIN)/python -m bench
 
 clean:

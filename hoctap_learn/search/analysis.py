@@ -8,6 +8,7 @@ text. Syllable tokens with positions make phrase queries do the work of words in
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
 
@@ -22,8 +23,13 @@ class NfcFilter(Filter):
 
     def __call__(self, tokens):
         for token in tokens:
-            token.text = unicodedata.normalize("NFC", token.text)
+            if not unicodedata.is_normalized("NFC", token.text):
+                token.text = unicodedata.normalize("NFC", token.text)
             yield token
+
+
+#: Syllables repeat endlessly; folding each distinct one once makes indexing much cheaper.
+_fold_token = lru_cache(maxsize=500_000)(fold)
 
 
 class FoldFilter(Filter):
@@ -31,7 +37,7 @@ class FoldFilter(Filter):
 
     def __call__(self, tokens):
         for token in tokens:
-            token.text = fold(token.text)
+            token.text = _fold_token(token.text)
             yield token
 
 

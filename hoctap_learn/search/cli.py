@@ -17,9 +17,16 @@ search_group = click.Group("search", help="Chỉ mục tìm kiếm (Whoosh).")
 
 
 @search_group.command("rebuild")
+@click.option(
+    "--procs",
+    type=click.IntRange(1, 16),
+    default=1,
+    show_default=True,
+    help="Số tiến trình lập chỉ mục song song.",
+)
 @json_option
 @with_appcontext
-def rebuild_command(as_json):
+def rebuild_command(procs, as_json):
     """Dựng lại chỉ mục từ cơ sở dữ liệu rồi thay thế chỉ mục cũ."""
     started = time.perf_counter()
     show_progress = sys.stderr.isatty() and not as_json
@@ -35,7 +42,7 @@ def rebuild_command(as_json):
         bar.update(done - bar.pos)
 
     try:
-        count = store.rebuild(progress=progress)
+        count = store.rebuild(progress=progress, procs=procs)
     except store.RebuildRunning as error:
         click.echo(f"Lỗi: {error}", err=True)
         sys.exit(1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..catalog.models import Resource
 from ..catalog.vocab import fold
 from .analysis import normalize_text
+from .schema import FIELD_BREAK
 
 #: Characters of the description kept in the stored payload for result snippets.
 SNIPPET_CHARS = 300
@@ -25,10 +26,9 @@ def document_for(resource: Resource) -> dict:
         "title_f": title,
         "subjects": subject_text,
         "subjects_f": subject_text,
-        "people": people,
         "people_f": people,
         "description": description,
-        "description_f": description,
+        "text_f": f" {FIELD_BREAK} ".join([title, subject_text, people, description]),
         "type": resource.type,
         "subject": ",".join(s.replace(",", " ") for s in subjects),
         "publisher": publisher,

@@ -70,8 +70,9 @@ class SearchResult:
 # --- parsing ---------------------------------------------------------------------------------
 
 
-def _parser(group) -> MultifieldParser:
-    parser = MultifieldParser(list(TEXT_FIELDS), schema=None, fieldboosts=TEXT_FIELDS, group=group)
+def _parser(group, fields=None) -> MultifieldParser:
+    fields = fields or TEXT_FIELDS
+    parser = MultifieldParser(list(fields), schema=None, fieldboosts=fields, group=group)
     for plugin in _REMOVED_PLUGINS:
         parser.remove_plugin_class(plugin)
     return parser
@@ -83,10 +84,16 @@ _local = threading.local()
 def _parsers(schema):
     cached = getattr(_local, "parsers", None)
     if cached is None or cached[0] is not schema:
-        and_parser, or_parser = _parser(AndGroup), _parser(OrGroup)
-        and_parser.schema = or_parser.schema = schema
-        cached = _local.parsers = (schema, and_parser, or_parser)
-    return cached[1], cached[2]
+        parsers = {
+            ("rank", False): _parser(AndGroup),
+            ("rank", True): _parser(OrGroup),
+            ("match", False): _parser(AndGroup, {"text_f": 1.0}),
+            ("match", True): _parser(OrGroup, {"text_f": 1.0}),
+        }
+        for parser in parsers.values():
+            parser.schema = schema
+        cached = _local.parsers = (schema, parsers)
+    return cached[1]
 
 
 _WILDCARD_TOKEN = re.compile(r"\S*[*?]\S*")
@@ -121,9 +128,13 @@ def _fold_leaf(q):
     return q
 
 
-def parse(schema, text: str, use_or: bool = False):
-    and_parser, or_parser = _parsers(schema)
-    parser = or_parser if use_or else and_parser
+def parse(schema, text: str, use_or: bool = False, purpose: str = "rank"):
+    """The query for ranking (every field, boosted) or for matching (`text_f` only).
+
+    Both match the same documents: a word is in some field, accented or not, exactly when
+    its folded form is in the folded concatenation of the fields.
+    """
+    parser = _parsers(schema)[(purpose, use_or)]
     try:
         q = parser.parse(text)
     except Exception:  # Whoosh's parser is lenient; anything odd becomes plain words
@@ -133,7 +144,7 @@ def parse(schema, text: str, use_or: bool = False):
 
 
 #: Extra weight for documents where the words stand together, as typed.
-PROXIMITY_BOOSTS = {"title": 6.0, "title_f": 4.0, "subjects_f": 2.0, "description_f": 1.0}
+PROXIMITY_BOOSTS = {"title": 6.0, "title_f": 4.0, "subjects_f": 2.0, "text_f": 1.0}
 
 
 def with_proximity(q, text: str):
@@ -196,15 +207,16 @@ def run(searcher, params: SearchParams) -> SearchResult:
         if not _has_terms(q):
             result.messages.append("Câu tìm kiếm không có từ khóa nào dùng được.")
             return result
+        match_q = parse(searcher.schema, text, purpose="match")
     else:
-        q = Every()
+        q = match_q = Every()
     table = CACHE.table(searcher.reader())
-    docs = _matching_docs(searcher, q)
+    docs = _matching_docs(searcher, match_q)
     if not len(docs) and text:
-        or_q = parse(searcher.schema, text, use_or=True)
-        or_docs = _matching_docs(searcher, or_q) if _has_terms(or_q) else docs
+        or_match = parse(searcher.schema, text, use_or=True, purpose="match")
+        or_docs = _matching_docs(searcher, or_match) if _has_terms(or_match) else docs
         if len(or_docs):
-            q, docs = or_q, or_docs
+            q, docs = parse(searcher.schema, text, use_or=True), or_docs
             result.fallback = True
             result.messages.append(
                 "Không có học liệu chứa đủ mọi từ; đang hiển thị kết quả chứa một phần các từ."
@@ -250,7 +262,7 @@ def _page(searcher, q, final: np.ndarray, docs: np.ndarray, params: SearchParams
             hits.fragmenter = _WHOLE  # a title is shown whole
             title = hit.highlights("title_f", text=hit["title"], top=1)
             hits.fragmenter = _FRAGMENTER
-            description = hit.highlights("description_f", text=hit["description"], top=2)
+            description = hit.highlights("text_f", text=hit["description"], top=2)
             if title:
                 highlights["title"] = Markup(title)
             if description:
@@ -265,7 +277,7 @@ def _page(searcher, q, final: np.ndarray, docs: np.ndarray, params: SearchParams
 
 # --- "did you mean" --------------------------------------------------------------------------
 
-_SPELL_FIELDS = ("title_f", "subjects_f", "description_f")
+_SPELL_FIELDS = ("title_f", "subjects_f", "text_f")
 
 
 def _accented_forms(reader) -> dict[str, str]:
@@ -323,7 +335,7 @@ def suggest(searcher, text: str, current_total: int) -> str | None:
     if not changed:
         return None
     candidate = " ".join(corrected)
-    q = parse(searcher.schema, candidate)
+    q = parse(searcher.schema, candidate, purpose="match")
     hits = sum(1 for _ in searcher.docs_for_query(q)) if _has_terms(q) else 0
     if hits <= current_total:
         return None

@@ -35,7 +35,7 @@ from ..catalog.models import Resource, SearchChange
 from ..core.types import utcnow
 from ..extensions import db
 from .documents import document_for
-from .schema import make_schema
+from .schema import SCHEMA_VERSION, make_schema
 
 #: How long a writer waits for Whoosh's lock before leaving the work to the lock holder.
 WRITER_LOCK_TIMEOUT = 2.0
@@ -121,6 +121,13 @@ def get_searcher():
 
 
 def _exists(gen_dir: Path) -> bool:
+    """A readable index of the schema version this code writes."""
+    try:
+        version = (gen_dir / "schema_version").read_text().strip()
+    except OSError:
+        return False
+    if version != SCHEMA_VERSION:
+        return False
     try:
         return whoosh_index.exists_in(str(gen_dir))
     except Exception:  # a TOC that cannot be read is no index
@@ -259,6 +266,7 @@ def rebuild(
     progress: Callable[[int, int], None] | None = None,
     batch: int = 1000,
     limitmb: int = 256,
+    procs: int = 1,
 ) -> int:
     """Build a fresh index beside the current one from the database and swap it in.
 
@@ -275,7 +283,12 @@ def rebuild(
         gen_dir = _next_gen_dir(root)
         gen_dir.mkdir(parents=True)
         ix = FileStorage(str(gen_dir)).create_index(make_schema())
-        writer = ix.writer(limitmb=limitmb)
+        # procs > 1: Whoosh's multiprocessing writer, one segment per process.
+        writer = (
+            ix.writer(limitmb=limitmb, procs=procs, multisegment=True)
+            if procs > 1
+            else ix.writer(limitmb=limitmb)
+        )
         total = session.scalar(
             select(func.count()).select_from(Resource).where(Resource.status == "active")
         )
@@ -307,6 +320,7 @@ def rebuild(
         finally:
             ix.close()
         _write_applied(gen_dir, mark)
+        (gen_dir / "schema_version").write_text(SCHEMA_VERSION)
         _swap(root, gen_dir)
     if not quiet:
         current_app.logger.info("search index rebuilt: %d documents in %s", done, gen_dir.name)

@@ -130,3 +130,13 @@ def test_a_concurrent_rebuild_is_refused(app, catalog):
         fcntl.flock(held, fcntl.LOCK_EX)
         with pytest.raises(store.RebuildRunning):
             store.rebuild()
+
+
+def test_index_of_an_older_schema_is_rebuilt(app, catalog):
+    assert found("Physics") == ["t:physics"]
+    store.close_searcher()
+    current = (Path(app.config["HOCTAP_INDEX_DIR"]) / "current").resolve()
+    (current / "schema_version").write_text("0")
+    assert found("Physics") == ["t:physics"]
+    new = (Path(app.config["HOCTAP_INDEX_DIR"]) / "current").resolve()
+    assert new != current and (new / "schema_version").read_text() == store.SCHEMA_VERSION
