@@ -22,6 +22,7 @@ system-deps:
 db: install
 	$(BIN)/hoctap db upgrade
 	$(BIN)/hoctap content load
+	$(BIN)/hoctap search rebuild
 
 run: db
 	@echo "Phục vụ tại http://127.0.0.1:$(PORT)  (Ctrl+C để dừng)"

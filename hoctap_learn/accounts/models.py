@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.types import UTCDateTime, utcnow
+from ..core.types import UTCDateTime, sql_in, utcnow
 from ..extensions import db
 from ..units.models import Unit
 
@@ -30,16 +30,14 @@ TARGET_GROUPS = {
 GENDERS = {"nam": "Nam", "nu": "Nữ", "khac": "Khác"}
 
 
-def _in(column: str, values) -> str:
-    return "{} IN ({})".format(column, ", ".join(f"'{v}'" for v in values))
-
-
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(_in("role", ROLES), "role"),
-        CheckConstraint(f"target_group IS NULL OR {_in('target_group', TARGET_GROUPS)}", "group"),
-        CheckConstraint(f"gender IS NULL OR {_in('gender', GENDERS)}", "gender"),
+        CheckConstraint(sql_in("role", ROLES), "role"),
+        CheckConstraint(
+            f"target_group IS NULL OR {sql_in('target_group', TARGET_GROUPS)}", "group"
+        ),
+        CheckConstraint(f"gender IS NULL OR {sql_in('gender', GENDERS)}", "gender"),
         CheckConstraint("role <> 'organizer' OR unit_id IS NOT NULL", "organizer_has_unit"),
         CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", "birth_year"),
     )

@@ -7,20 +7,16 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.types import UTCDateTime, utcnow
+from ..core.types import UTCDateTime, sql_in, utcnow
 from ..extensions import db
 from .vocab import LICENSES, PROVIDER_KINDS, TYPES
-
-
-def _in(column: str, values) -> str:
-    return "{} IN ({})".format(column, ", ".join(f"'{v}'" for v in values))
 
 
 class Provider(db.Model):
     """Who publishes resources: a university, a library, a publisher…"""
 
     __tablename__ = "providers"
-    __table_args__ = (CheckConstraint(_in("kind", PROVIDER_KINDS), "kind"),)
+    __table_args__ = (CheckConstraint(sql_in("kind", PROVIDER_KINDS), "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: URL key derived from the name, e.g. ``mit-opencourseware``.
@@ -39,8 +35,8 @@ class Resource(db.Model):
 
     __tablename__ = "resources"
     __table_args__ = (
-        CheckConstraint(_in("type", TYPES), "type"),
-        CheckConstraint(_in("license", LICENSES), "license"),
+        CheckConstraint(sql_in("type", TYPES), "type"),
+        CheckConstraint(sql_in("license", LICENSES), "license"),
         CheckConstraint("status IN ('active', 'withdrawn')", "status"),
         CheckConstraint("year IS NULL OR year BETWEEN 1000 AND 2200", "year"),
         Index("ix_resources_status_created", "status", "created_at"),

@@ -167,30 +167,28 @@ def map_license(value: str | None) -> str:
     return "unknown"
 
 
-def map_level(value: str | None) -> str | None:
+def _lookup(value: str | None, codes: dict, synonyms: dict) -> str | None:
+    """The code for a value given as a code, a synonym or a label (any case or accents)."""
     if not value or not value.strip():
         return None
     key = fold(value)
-    if key in LEVELS:
+    if key in codes:
         return key
-    if key in _LEVEL_SYNONYMS:
-        return _LEVEL_SYNONYMS[key]
-    for code, label in LEVELS.items():
-        if fold(label) == key:
-            return code
-    return None
+    if key in synonyms:
+        return synonyms[key]
+    return next((code for code, label in codes.items() if fold(label) == key), None)
+
+
+def map_level(value: str | None) -> str | None:
+    return _lookup(value, LEVELS, _LEVEL_SYNONYMS)
 
 
 def map_language(value: str | None) -> str | None:
-    if not value or not value.strip():
-        return None
-    key = fold(value)
-    if key in LANGUAGES:
-        return key
-    if key in _LANGUAGE_SYNONYMS:
-        return _LANGUAGE_SYNONYMS[key]
-    short = key.split("-")[0]
-    return short if short in LANGUAGES else None
+    code = _lookup(value, LANGUAGES, _LANGUAGE_SYNONYMS)
+    if code is None and value:
+        short = fold(value).split("-")[0]  # "vi-VN", "en-GB"
+        code = short if short in LANGUAGES else None
+    return code
 
 
 def license_name(code: str) -> str:

@@ -32,5 +32,10 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
+def sql_in(column: str, values) -> str:
+    """SQL text "column IN ('a', 'b')" for a CheckConstraint over a fixed vocabulary."""
+    return "{} IN ({})".format(column, ", ".join(f"'{v}'" for v in values))
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)

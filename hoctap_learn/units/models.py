@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.types import UTCDateTime, utcnow
+from ..core.types import UTCDateTime, sql_in, utcnow
 from ..extensions import db
 
 #: Kinds of unit and how they are named on pages. New kinds are a one-line change here.
@@ -30,7 +30,7 @@ class Unit(db.Model):
 
     __tablename__ = "units"
     __table_args__ = (
-        CheckConstraint("kind IN ({})".format(", ".join(f"'{k}'" for k in UNIT_KINDS)), "kind"),
+        CheckConstraint(sql_in("kind", UNIT_KINDS), "kind"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", "not_own_parent"),
     )
 
