@@ -16,12 +16,21 @@ def init_app(app) -> None:
     with app.app_context():
         configure_sqlite(db.engine)
 
+    app.after_request(_security_headers)
     app.extensions["hoctap_entries"] = []
     app.context_processor(_navigation)
     app.add_template_filter(timeutil.format_datetime, "datetime_vn")
     app.add_template_filter(timeutil.format_date, "date_vn")
     app.add_template_filter(nl2br, "nl2br")
     app.add_template_filter(format_number, "number")
+
+
+def _security_headers(response):
+    """Headers every response carries: no MIME sniffing, no framing, a sober referrer."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    return response
 
 
 def register_entry(app, endpoint: str, label: str, text: str, order: int = 50) -> None:

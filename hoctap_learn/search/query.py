@@ -287,7 +287,7 @@ def _accented_forms(reader) -> dict[str, str]:
     if cached and cached[0] == key:
         return cached[1]
     best: dict[str, tuple[int, str]] = {}
-    for fieldname in ("title", "subjects", "description"):
+    for fieldname in ("title", "subjects"):
         for term, info in reader.iter_field(fieldname):
             word = term.decode("utf-8") if isinstance(term, bytes) else term
             folded = fold(word)
