@@ -50,6 +50,11 @@ class SegmentFacets:
         self.year = np.zeros(n, dtype=np.int32)
         if reader.has_column("year"):
             self.year[:] = np.fromiter(reader.column_reader("year"), dtype=np.int64, count=n)
+        self.created = np.zeros(n, dtype=np.int64)
+        if reader.has_column("created"):
+            self.created[:] = np.fromiter(reader.column_reader("created"), np.int64, count=n)
+        has_titles = reader.has_column("sort_title")
+        self.sort_title = list(reader.column_reader("sort_title")) if has_titles else [""] * n
         docs: list[np.ndarray] = []
         vals: list[np.ndarray] = []
         interned = codes["subject"]
@@ -76,6 +81,15 @@ class FacetTable:
         }  # fmt: skip
         self.year = (
             np.concatenate([seg.year for seg, _ in parts]) if parts else np.zeros(0, np.int32)
+        )
+        self.created = (
+            np.concatenate([seg.created for seg, _ in parts]) if parts else np.zeros(0, np.int64)
+        )
+        titles = [t for seg, _ in parts for t in seg.sort_title]
+        #: Position of each document in title order, so sorting by title is an int sort.
+        self.title_rank = np.empty(len(titles), dtype=np.int64)
+        self.title_rank[np.argsort(np.array(titles, dtype=object), kind="stable")] = np.arange(
+            len(titles)
         )
         self.pair_doc = (
             np.concatenate([seg.pair_doc + offset for seg, offset in parts])
@@ -128,6 +142,12 @@ class FacetTable:
                 break
             out.append((values[code], int(counts[code])))
         return out
+
+    def sorted_docs(self, docs: np.ndarray, sort: str) -> np.ndarray:
+        """`docs` newest first (year, then time added) or in title order."""
+        if sort == "title":
+            return docs[np.argsort(self.title_rank[docs], kind="stable")]
+        return docs[np.lexsort((docs, -self.created[docs], -self.year[docs]))]
 
     def year_range(self, docs: np.ndarray) -> tuple[int, int] | None:
         years = self.year[docs]

@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from markupsafe import Markup, escape
-from whoosh import highlight, sorting
+from whoosh import highlight
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
-from whoosh.query import AndMaybe, Every, NullQuery, Or, Phrase, Prefix, Wildcard
+from whoosh.query import Every, NullQuery, Prefix, Wildcard
 
 from ..catalog.vocab import LANGUAGES, LEVELS, TYPES, fold, license_name
+from . import ranking
+from .analysis import folded_analyzer
 from .facets import CACHE
 from .params import MAX_TERMS, SearchParams
 from .schema import FACETS, TEXT_FIELDS
@@ -143,28 +145,6 @@ def parse(schema, text: str, use_or: bool = False, purpose: str = "rank"):
     return q.accept(_fold_leaf)
 
 
-#: Extra weight for documents where the words stand together, as typed.
-PROXIMITY_BOOSTS = {"title": 6.0, "title_f": 4.0, "subjects_f": 2.0, "text_f": 1.0}
-
-
-def with_proximity(q, text: str):
-    """Rank documents where the query's words appear side by side first.
-
-    The match set stays that of `q` (AndMaybe): the phrases only add to the score.
-    """
-    if any(op in text for op in ('"', " OR ", " NOT ", "*", "(")):
-        return q
-    words_exact = [w.lower() for w in re.findall(r"\w+", text)]
-    if not 2 <= len(words_exact) <= 8:
-        return q
-    words_folded = [fold(w) for w in words_exact]
-    phrases = [
-        Phrase(field, words_folded if field.endswith("_f") else words_exact, slop=1, boost=boost)
-        for field, boost in PROXIMITY_BOOSTS.items()
-    ]
-    return AndMaybe(q, Or(phrases))
-
-
 def _has_terms(q) -> bool:
     return q is not None and q is not NullQuery and any(True for _ in q.leaves())
 
@@ -187,16 +167,6 @@ def _apply_filters(table, docs: np.ndarray, params: SearchParams, skip: str | No
     if skip != "year" and (params.year_from is not None or params.year_to is not None):
         mask &= table.year_mask(docs, params.year_from, params.year_to)
     return docs[mask]
-
-
-def _sortedby(sort: str):
-    if sort == "newest":
-        return sorting.MultiFacet(
-            [sorting.FieldFacet("year", reverse=True), sorting.FieldFacet("created", reverse=True)]
-        )
-    if sort == "title":
-        return sorting.FieldFacet("sort_title")
-    return None
 
 
 def run(searcher, params: SearchParams) -> SearchResult:
@@ -231,48 +201,55 @@ def run(searcher, params: SearchParams) -> SearchResult:
     if text and (result.total == 0 or result.fallback or result.total < 3):
         result.suggestion = suggest(searcher, text, 0 if result.fallback else result.total)
     if result.total:
-        ranked = with_proximity(q, text) if text and not result.fallback else q
-        result.results = _page(searcher, ranked, final, docs, params)
+        result.results = _page(searcher, table, q, text, final, params, result.fallback)
     return result
 
 
-def _page(searcher, q, final: np.ndarray, docs: np.ndarray, params: SearchParams) -> list[dict]:
+def _page(searcher, table, q, text, final, params: SearchParams, fallback: bool) -> list[dict]:
     start = (params.page - 1) * params.per_page
+    stop = start + params.per_page
     if start >= len(final):
         return []
-    limit = start + params.per_page
-    kwargs = {"limit": limit, "terms": False}
-    if len(final) != len(docs):
-        kwargs["filter"] = set(final.tolist())
-    sortedby = (
-        _sortedby(params.sort)
-        if not isinstance(q, Every)
-        else _sortedby(params.sort if params.sort != "relevance" else "newest")
-    )
-    if sortedby is not None:
-        kwargs["sortedby"] = sortedby
-    hits = searcher.search(q, **kwargs)
-    hits.formatter = _FORMATTER
-    out = []
-    for hit in hits[start:limit]:
-        payload = dict(hit["payload"])
-        payload.pop("snippet", None)
-        highlights = {}
-        if not isinstance(q, Every):
-            hits.fragmenter = _WHOLE  # a title is shown whole
-            title = hit.highlights("title_f", text=hit["title"], top=1)
-            hits.fragmenter = _FRAGMENTER
-            description = hit.highlights("text_f", text=hit["description"], top=2)
-            if title:
-                highlights["title"] = Markup(title)
-            if description:
-                highlights["description"] = Markup(description)
-        if "description" not in highlights:
-            snippet = hit["payload"].get("snippet") or ""
-            highlights["description"] = escape(snippet)
-        payload["highlight"] = highlights
-        out.append(payload)
-    return out
+    reader = searcher.reader()
+    terms = ranking.query_terms(q, reader) if text else {}
+    if text and params.sort == "relevance":
+        scores = ranking.bm25(reader, terms, reader.doc_count_all())
+        if not fallback and not any(op in text for op in ('"', "*", "(", " OR ", " NOT ")):
+            ranking.proximity(searcher, re.findall(r"\w+", text), scores, final)
+        page_docs = ranking.top(scores, final, start, stop)
+    else:
+        page_docs = table.sorted_docs(final, params.sort)[start:stop]
+    words = {
+        w.decode("utf-8") if isinstance(w, bytes) else w
+        for field, ws in terms.items() if field.endswith("_f") for w in ws
+    }  # fmt: skip
+    return [_result(searcher.stored_fields(int(docnum)), words) for docnum in page_docs]
+
+
+def _result(fields: dict, words: set[str]) -> dict:
+    payload = dict(fields["payload"])
+    snippet = payload.pop("snippet", "") or ""
+    highlights = {}
+    if words:
+        title = _highlight(fields.get("title", ""), words, _WHOLE, 1)
+        description = _highlight(fields.get("description", ""), words, _FRAGMENTER, 2)
+        if title:
+            highlights["title"] = Markup(title)
+        if description:
+            highlights["description"] = Markup(description)
+    if "description" not in highlights:
+        highlights["description"] = escape(snippet)
+    payload["highlight"] = highlights
+    return payload
+
+
+_ANALYZER = folded_analyzer()
+
+
+def _highlight(text: str, words: set[str], fragmenter, top: int) -> str:
+    if not text:
+        return ""
+    return highlight.highlight(text, words, _ANALYZER, fragmenter, _FORMATTER, top=top)
 
 
 # --- "did you mean" --------------------------------------------------------------------------

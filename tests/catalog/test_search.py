@@ -159,3 +159,29 @@ def test_long_query_is_cut_with_a_message(catalog):
     result = run(q="học tập " * 100)
     assert any("quá dài" in m for m in result.messages)
     assert ids(result)[0] == "t:hoc-tap"
+
+
+def test_numpy_postings_match_whoosh_across_blocks(app, db):
+    """Postings decoded block by block equal Whoosh's own reading (lists > one block)."""
+    from hoctap_learn.catalog.files import import_rows
+    from hoctap_learn.search import ranking, store
+
+    rows = [
+        (n, {"identifier": f"b:{n}", "title": f"Bài {n} về học liệu" + (" số" * (n % 3)),
+             "url": f"https://example.org/{n}", "description": "mô tả " * (n % 5)})
+        for n in range(2, 402)
+    ]  # fmt: skip
+    import_rows(rows)
+    db.session.commit()
+    searcher = store.get_searcher()
+    reader = searcher.reader()
+    for sub, _offset in reader.leaf_readers():
+        for field, word in (("title_f", b"lieu"), ("title_f", b"so"), ("text_f", b"mo")):
+            ids, tf = ranking._decode(sub, field, word)
+            matcher = sub.postings(field, word)
+            assert ids.tolist() == list(matcher.all_ids())
+            expected = [w for _, w in sub.postings(field, word).items_as("frequency")]
+            assert tf.tolist() == expected
+    # more repetitions of "số" in a short title rank higher
+    top = run(q="số", per_page=3).results
+    assert all(r["title"].endswith("số số") for r in top)
