@@ -1,0 +1,1 @@
+"""Demo activities, funding and report narratives from content/demo/week.yaml."""
