@@ -15,6 +15,7 @@ FEATURES = (
     "hoctap_learn.units",
     "hoctap_learn.accounts",
     "hoctap_learn.activities",
+    "hoctap_learn.reports",
     "hoctap_learn.api",
 )
 

@@ -18,7 +18,18 @@ from .factories import PASSWORD, make_user
 
 
 @pytest.fixture
-def world(content, db):
+def base_content(app, db):
+    """Units and campaigns only: the demo's activities would blur the exact numbers here."""
+    from pathlib import Path
+
+    from hoctap_learn.core.content import load_content
+
+    load_content(Path(app.config["HOCTAP_CONTENT_DIR"]), include_demo=False)
+    db.session.commit()
+
+
+@pytest.fixture
+def world(base_content, db):
     vungtau = units.get_unit("brvt-vungtau")
     school = Unit(code="vt-thpt", name="Trường THPT Vũng Tàu", kind="school", parent=vungtau)
     db.session.add(school)
