@@ -27,6 +27,17 @@ N_USERS = int(os.environ.get("BENCH_USERS", 200_000))
 N_ACTIVITIES = int(os.environ.get("BENCH_ACTIVITIES", 100_000))
 SCHOOLS_PER_DISTRICT = 30
 BATCH = 10_000
+NOTES = """
+Notes: "totals" is the dashboard's main query (every registered figure per unit, rolled up the
+tree) and "per-unit table" the table built from it; both stay well under 1 s. "Whole dashboard"
+also builds the six breakdown tables (day, target group, gender, age band, kind, submission),
+about 20 grouped queries; on SQLite it is over the 1 s target (the by-day grouping of users
+computes a local date per row, the age-band grouping returns units × birth years). Contest
+attempts are not in this branch: the issue's 1,000,000 attempts remain to be measured once the
+contests figures are registered. The export's peak memory depends on the number of table rows
+(units, days, groups), never on the number of users or activities; the writer alone keeps the
+same peak for 10,000 and 200,000 rows.
+"""
 
 
 def _app(url: str, instance: Path):
@@ -140,6 +151,14 @@ def fill(url: str, instance: Path) -> dict:
             db.session.execute(insert(ActivityBreakdown), rows)
             db.session.commit()
         fill_seconds = time.perf_counter() - started
+        # What autovacuum / a maintenance job does on a live database: fresh statistics and
+        # (PostgreSQL) a visibility map so index-only scans are possible.
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
+        else:
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE")
         units = len(unit_ids)
         db.session.remove()
         db.engine.dispose()
@@ -218,6 +237,7 @@ def main() -> None:
         f"({2 * N_ACTIVITIES:,} breakdown rows) over the unit tree of content/units.yaml "
         f"plus {SCHOOLS_PER_DISTRICT} schools per unit. Times are the best of 3 runs"
         "; memory is Python's peak (tracemalloc, measured in a separate run). "
+        "Statistics refreshed after the fill (ANALYZE / VACUUM ANALYZE). "
         "Machine: 2 shared cores, other work running.",
         "",
         "| database | units | fill (s) | totals (s) | per-unit table (s) | whole dashboard (s) "
@@ -265,6 +285,7 @@ def main() -> None:
             "",
             "Target: dashboard queries ≤ 1 s at this size on SQLite; export memory independent "
             "of row count (openpyxl write-only mode).",
+            NOTES,
         ]
     finally:
         if cluster is not None:

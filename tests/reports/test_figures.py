@@ -192,6 +192,14 @@ def test_same_figure_everywhere(client, world, runner, tmp_path):
         }
         assert set(values.values()) == {expected}, (figure, values)
     assert 'data-total="activity_participants">500<' in html
+    # …and in the Word report (section I.4 and the I.5 funding lines)
+    import docx
+
+    word = client.get("/organizer/reports/mau-bc.docx" + query)
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(word.data)).paragraphs]
+    assert "- Lượt người tham gia hoạt động: 500 lượt." in paragraphs
+    assert "- Người đăng ký tài khoản: 4 người." in paragraphs
+    assert "- Ngân sách nhà nước: 45.000.000 đồng." in paragraphs
     summary = client.get("/api/v1/reports/" + query).get_json()
     assert {f["key"]: f["value"] for f in summary["figures"]}["activity_participants"] == 500
     assert summary["missing_reports"] == ["brvt-vungtau"]
