@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, cast, func, select, text
+from sqlalchemy import Date, and_, case, cast, func, select, text
 
 from ..accounts.models import GENDERS, TARGET_GROUPS, User
 from ..activities.models import ACTIVITY_KINDS, Activity, ActivityBreakdown, Funding
@@ -161,6 +161,16 @@ def age_band(birth_year: int | None, year: int) -> str | None:
     return None
 
 
+def age_band_sql(birth_year_column, year: int):
+    """SQL: the `AGE_BANDS` key of a birth year (NULL when unknown), so the database groups
+    by band rather than returning every birth year of every unit."""
+    age = year - birth_year_column
+    return case(
+        *[(and_(age >= low, age <= high), key) for key, _label, low, high in AGE_BANDS],
+        else_=None,
+    )
+
+
 def people_rows(filters: Filters, base, value, by: str | None, day_column=None) -> list[Row]:
     """Group `base` (a SELECT that joins `User`) by the user's unit and a user dimension.
 
@@ -174,7 +184,7 @@ def people_rows(filters: Filters, base, value, by: str | None, day_column=None) 
     elif by == "gender":
         key = User.gender
     elif by == "age_band":
-        key = User.birth_year
+        key = age_band_sql(User.birth_year, filters.campaign.year)
     elif by == "day" and day_column is not None:
         key = local_day(day_column)
     else:
@@ -188,9 +198,7 @@ def people_rows(filters: Filters, base, value, by: str | None, day_column=None) 
             rows[(row[0], None)] += row[1]
             continue
         k = row[1]
-        if by == "age_band":
-            k = age_band(k, filters.campaign.year)
-        elif by == "day":
+        if by == "day":
             k = as_date(k)
         rows[(row[0], k)] += row[2]
     return [(unit_id, k, v) for (unit_id, k), v in rows.items()]
