@@ -16,6 +16,8 @@ FEATURES = (
     "hoctap_learn.accounts",
     "hoctap_learn.catalog",
     "hoctap_learn.search",
+    "hoctap_learn.activities",
+    "hoctap_learn.reports",
     "hoctap_learn.api",
 )
 

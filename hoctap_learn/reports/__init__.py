@@ -1,0 +1,17 @@
+"""Participation figures (one query module), dashboard, exports and the MẪU BC report."""
+
+
+def init_app(app) -> None:
+    from ..core import register_entry
+    from . import cli, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.api_bp)
+    app.cli.add_command(cli.report_group)
+    register_entry(
+        app,
+        "reports.dashboard",
+        "Số liệu",
+        "Số liệu tham gia theo đơn vị, ngày, đối tượng; tải CSV, Excel và báo cáo MẪU BC.",
+        order=70,
+    )
