@@ -124,3 +124,13 @@ def test_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_organizer_entries_are_shown_to_staff_only(app, client, content):
+    from .conftest import login
+
+    public = client.get("/").get_data(as_text=True)
+    assert "Học liệu mở" in public and "Số liệu" not in public
+    staff = app.test_client()
+    login(staff, "btc.vungtau@demo.hoctap.vn", "HocTap@2022-btc")
+    assert "Số liệu" in staff.get("/").get_data(as_text=True)

@@ -12,4 +12,5 @@ def init_app(app) -> None:
         "Hoạt động",
         "Ban tổ chức ghi nhận hoạt động, kinh phí và nội dung báo cáo của đơn vị.",
         order=60,
+        staff_only=True,
     )

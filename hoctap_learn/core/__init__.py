@@ -33,20 +33,27 @@ def _security_headers(response):
     return response
 
 
-def register_entry(app, endpoint: str, label: str, text: str, order: int = 50) -> None:
-    """A feature adds its entry point to the menu and a card to the home page."""
-    app.extensions["hoctap_entries"].append((order, endpoint, label, text))
+def register_entry(
+    app, endpoint: str, label: str, text: str, order: int = 50, staff_only: bool = False
+) -> None:
+    """A feature adds its entry point to the menu and a card to the home page.
+
+    `staff_only` entries are shown to organizers and admins only.
+    """
+    app.extensions["hoctap_entries"].append((order, endpoint, label, text, staff_only))
 
 
 def _navigation() -> dict:
     from flask import current_app, url_for
+    from flask_login import current_user
 
-    entries = sorted(current_app.extensions["hoctap_entries"])
+    is_staff = current_user.is_authenticated and current_user.is_staff
+    entries = [e for e in sorted(current_app.extensions["hoctap_entries"]) if is_staff or not e[4]]
     return {
-        "nav_links": [(endpoint, label) for _, endpoint, label, _ in entries],
+        "nav_links": [(endpoint, label) for _, endpoint, label, _, _ in entries],
         "home_cards": [
             {"url": url_for(endpoint), "title": label, "text": text}
-            for _, endpoint, label, text in entries
+            for _, endpoint, label, text, _ in entries
         ],
     }
 

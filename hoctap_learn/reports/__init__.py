@@ -14,4 +14,5 @@ def init_app(app) -> None:
         "Số liệu",
         "Số liệu tham gia theo đơn vị, ngày, đối tượng; tải CSV, Excel và báo cáo MẪU BC.",
         order=70,
+        staff_only=True,
     )
