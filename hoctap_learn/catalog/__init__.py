@@ -6,7 +6,7 @@ from __future__ import annotations
 def init_app(app) -> None:
     from ..core import register_entry
     from ..extensions import db
-    from . import changes, cli, content, views  # noqa: F401  (content registers a loader)
+    from . import changes, cli, content, figures, views  # noqa: F401  (registrations)
 
     changes.install()
     app.register_blueprint(views.bp)
