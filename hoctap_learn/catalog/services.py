@@ -281,7 +281,8 @@ def count_hit(resource_id: int, kind: str) -> None:
     db.session.execute(
         update(Resource)
         .where(Resource.id == resource_id)
-        .values({column: getattr(Resource, column) + 1})
+        # updated_at kept as it is: a view is not a change of the record (OAI-PMH `from`).
+        .values({column: getattr(Resource, column) + 1, "updated_at": Resource.updated_at})
         .execution_options(synchronize_session=False)
     )
     today = utcnow().astimezone(VN_TZ).date()

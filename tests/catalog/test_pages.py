@@ -41,6 +41,7 @@ def test_browse_without_query_lists_subjects(client, catalog):
 
 def test_detail_counts_views_and_go_counts_clicks(client, db, catalog):
     rid = _id(db, "t:physics")
+    updated_before = db.session.get(Resource, rid).updated_at
     page = client.get(f"/resources/{rid}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -55,6 +56,7 @@ def test_detail_counts_views_and_go_counts_clicks(client, db, catalog):
     resource = db.session.get(Resource, rid)
     db.session.refresh(resource)
     assert (resource.view_count, resource.click_count) == (1, 2)
+    assert resource.updated_at == updated_before  # a view is not a change of the record
     stat = db.session.scalar(select(ResourceDailyStat).where(ResourceDailyStat.resource_id == rid))
     assert (stat.views, stat.clicks) == (1, 2)
 
