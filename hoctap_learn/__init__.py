@@ -16,6 +16,7 @@ FEATURES = (
     "hoctap_learn.accounts",
     "hoctap_learn.catalog",
     "hoctap_learn.search",
+    "hoctap_learn.harvest",
     "hoctap_learn.api",
 )
 
