@@ -17,6 +17,7 @@ FEATURES = (
     "hoctap_learn.catalog",
     "hoctap_learn.search",
     "hoctap_learn.harvest",
+    "hoctap_learn.oai",
     "hoctap_learn.api",
 )
 
