@@ -13,8 +13,16 @@ DEFAULTS = {
 
 
 def init_app(app) -> None:
-    from . import cli, models  # noqa: F401  (models registered with the metadata)
+    from ..core import register_entry
+    from . import cli, models, views  # noqa: F401  (models registered with the metadata)
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     app.cli.add_command(cli.harvest_group)
+    app.register_blueprint(views.bp)
+    register_entry(
+        app, "harvest.source_list", "Thu thập",
+        "Dành cho ban tổ chức: thêm kho OAI-PMH của trường, thư viện, bản tin hoặc tệp "
+        "học liệu, rồi thu thập định kỳ vào danh mục.",
+        order=80,
+    )  # fmt: skip

@@ -75,6 +75,15 @@ def get_source(key: str) -> HarvestSource:
     return source
 
 
+def get_source_for(user, slug: str) -> HarvestSource:
+    """A source the user may manage (403 otherwise, 404 if there is none)."""
+    source = db.session.scalar(select(HarvestSource).where(HarvestSource.slug == slug))
+    if source is None:
+        raise NotFound("Không tìm thấy nguồn thu thập này.")
+    require_manage_source(user, source)
+    return source
+
+
 def list_sources(enabled_only: bool = False) -> list[HarvestSource]:
     stmt = select(HarvestSource).order_by(HarvestSource.name)
     if enabled_only:
@@ -146,6 +155,9 @@ def add_source(user, data: SourceInput) -> HarvestSource:
     if data.unit_id is not None and unit is None:
         raise ValidationError("Không tìm thấy đơn vị.", field="unit_id")
     if user is not None:
+        if data.kind in ("csv", "xlsx") and not valid_url(data.url.strip()):
+            # a path on the server is for the CLI only: a page must not read server files
+            raise ValidationError("Trên trang web, tệp phải là một URL http(s).", field="url")
         if unit is None and not user.is_admin:
             raise PermissionDenied("Chỉ quản trị viên được thêm nguồn không thuộc đơn vị nào.")
         if unit is not None and not can_manage_unit(user, unit):
