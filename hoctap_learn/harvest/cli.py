@@ -93,29 +93,36 @@ def _print_run(run) -> None:
 
 
 class _Progress:
-    """A click progress bar on a terminal; silent otherwise (and with --json)."""
+    """On a terminal: a click progress bar when the repository tells how many records
+    there are (completeListSize), else a page/record counter. Silent otherwise and with --json.
+    """
 
     def __init__(self, enabled: bool, label: str):
         self.enabled = enabled and sys.stdout.isatty()
         self.label = label
         self.bar = None
         self.done = 0
+        self.counter = False
 
     def __call__(self, run, total) -> None:
         if not self.enabled:
             return
         seen = sum(run.counts().values())
-        if self.bar is None:
-            self.bar = click.progressbar(length=max(total or seen, 1), label=self.label)
+        if total and self.bar is None and not self.counter:
+            self.bar = click.progressbar(length=total, label=self.label)
             self.bar.__enter__()
-        if total and total != self.bar.length:
-            self.bar.length = total
-        self.bar.update(max(seen - self.done, 0))
+        if self.bar is not None:
+            self.bar.update(max(seen - self.done, 0))
+        else:
+            self.counter = True
+            click.echo(f"\r{self.label}: {run.pages} trang, {seen} bản ghi…", nl=False)
         self.done = seen
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
+        elif self.counter:
+            click.echo()
 
 
 @harvest_group.command("run")

@@ -159,7 +159,9 @@ class OaiServer:
     repository: MemoryRepository
     page_size: int = 7
     #: Faults for the next requests, consumed one per request:
-    #: ("503", "Retry-After value" | None), ("malformed",), ("html",).
+    #: ("503", "Retry-After value" | None), ("malformed",), ("html",),
+    #: ("slow", seconds): answer normally after a delay (longer than the client's timeout
+    #: makes a timeout).
     faults: deque = field(default_factory=deque)
     requests: list = field(default_factory=list)
     url: str = ""
@@ -179,6 +181,8 @@ class OaiServer:
         args = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
         self.requests.append(args)
         fault = self.faults.popleft() if self.faults else None
+        if fault and fault[0] == "slow":
+            time.sleep(fault[1])
         if fault and fault[0] == "503":
             headers = [("Content-Type", "text/html")]
             if fault[1] is not None:

@@ -92,6 +92,46 @@ def test_timeouts_are_retried_then_fail(db):
     assert 3 <= elapsed < 10
 
 
+def test_a_timeout_then_an_answer_is_retried(db, oai_server):
+    source = add(db, oai_server.url)
+    oai_server.faults.extend([None, ("slow", 1.5)])  # page 2 times out once (timeout 1 s)
+    run = run_source(source)
+    assert run.status == "partial" and run.counts()["new"] == 30
+    tokens = [r["resumptionToken"] for r in oai_server.requests if "resumptionToken" in r]
+    assert len(tokens) == 5 and tokens[0] == tokens[1]  # the same page asked twice
+
+
+def test_two_runs_at_once_never_write_together(app, db, oai_server):
+    """A second run started while the first is writing is refused, in another thread."""
+    import threading
+
+    from hoctap_learn.core.errors import Conflict
+    from hoctap_learn.extensions import db as _db
+
+    source = add(db, oai_server.url)
+    slug = source.slug
+    oai_server.faults.extend([("slow", 0.8)])  # the first page is slow: run A is mid-way
+    outcome = {}
+
+    def run_a():
+        with app.app_context():
+            outcome["a"] = run_source(services.get_source(slug)).status
+            _db.session.remove()
+
+    thread = threading.Thread(target=run_a)
+    thread.start()
+    deadline = time.monotonic() + 5
+    while not any(r.get("verb") == "ListRecords" for r in oai_server.requests):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    with pytest.raises(Conflict, match="đang được thu thập"):
+        run_source(services.get_source(slug))
+    db.session.rollback()
+    thread.join(timeout=30)
+    assert outcome["a"] == "partial"
+    assert len(identifiers(db)) == 30
+
+
 def test_dead_host(db):
     url = closed_port_url()
     source = add(db, url, check=False)
