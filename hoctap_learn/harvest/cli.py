@@ -143,6 +143,8 @@ def run_command(name, run_all, as_json):
         )
     except DomainError as error:
         _fail(error.message, as_json)
+    if not sources and not as_json:
+        click.echo("Không có nguồn nào đang bật.")
     results, failed = [], False
     for source in sources:
         progress = _Progress(not as_json, source.name)

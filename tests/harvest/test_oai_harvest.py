@@ -226,6 +226,13 @@ def test_cli_add_run_runs(runner, db, oai_server):
     assert "30 mới" in text and "thiếu nhan đề" in text
 
 
+def test_cli_run_all_without_sources(runner, db):
+    assert runner.invoke(args=["harvest", "run", "--all"]).output == (
+        "Không có nguồn nào đang bật.\n"
+    )
+    assert runner.invoke(args=["harvest", "run", "--all", "--json"]).output.strip() == "[]"
+
+
 def test_cli_errors(runner, db, oai_server):
     missing = runner.invoke(args=["harvest", "run", "khong-co", "--json"])
     assert missing.exit_code == 1
@@ -236,3 +243,15 @@ def test_cli_errors(runner, db, oai_server):
         args=["harvest", "add", "--kind", "oai-pmh", "--url", "ftp://x", "--name", "X"]
     )
     assert bad.exit_code == 1 and "http://" in bad.output
+
+
+def test_disabled_source_is_not_run(runner, db, oai_server):
+    source = add(db, oai_server.url)
+    runner.invoke(args=["harvest", "enable", "kho-thu", "--off"])
+    db.session.refresh(source)
+    assert source.enabled is False
+    with pytest.raises(ValidationError, match="đang tắt"):
+        run_source(source)
+    assert json.loads(runner.invoke(args=["harvest", "run", "--all", "--json"]).output) == []
+    refused = runner.invoke(args=["harvest", "run", "kho-thu", "--json"])
+    assert refused.exit_code == 1 and "đang tắt" in refused.output
