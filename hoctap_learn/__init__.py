@@ -18,6 +18,8 @@ FEATURES = (
     "hoctap_learn.search",
     "hoctap_learn.activities",
     "hoctap_learn.reports",
+    "hoctap_learn.harvest",
+    "hoctap_learn.oai",
     "hoctap_learn.api",
 )
 
