@@ -14,6 +14,7 @@ FEATURES = (
     "hoctap_learn.core",
     "hoctap_learn.units",
     "hoctap_learn.accounts",
+    "hoctap_learn.contests",
     "hoctap_learn.api",
 )
 
