@@ -1,0 +1,328 @@
+"""Attempt use cases: start, autosave, submit, finalise expired attempts, results.
+
+Only the server's clock counts. Functions take ``now`` so tests control time; they only
+flush, the caller commits. Submitting is idempotent: the row update that ends an attempt
+is conditional on it still being in progress, so two submits racing each other end it
+exactly once and both return the same result.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ..extensions import db
+from . import scoring
+from .models import Attempt, AttemptQuestion, Prediction, Question, Round, RoundCategory
+
+
+class AttemptClosed(Conflict):
+    """Answers arrived after the deadline plus grace. The attempt has been finalised, so
+    callers commit before turning this into a response."""
+
+
+def grace() -> timedelta:
+    return timedelta(seconds=current_app.config.get("HOCTAP_CONTEST_GRACE_SECONDS", 15))
+
+
+def get_round(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise NotFound("Không tìm thấy vòng thi.")
+    return round_
+
+
+def check_eligible(user, round_: Round, now: datetime) -> None:
+    contest = round_.contest
+    if not contest.published and not user.is_staff:
+        raise NotFound("Không tìm thấy vòng thi.")
+    if not user.profile_complete:
+        raise PermissionDenied(
+            "Vui lòng cập nhật đầy đủ họ tên, năm sinh, đơn vị và đối tượng trước khi dự thi."
+        )
+    if contest.min_age and user.birth_year:
+        year = contest.campaign.year if contest.campaign else now.year
+        if year - user.birth_year < contest.min_age:
+            raise PermissionDenied(f"Cuộc thi dành cho người từ {contest.min_age} tuổi trở lên.")
+    if contest.kind == "creative":
+        raise ValidationError("Cuộc thi này không có phần thi trắc nghiệm.")
+
+
+def _in_progress(user_id: int, round_id: int) -> Attempt | None:
+    return db.session.scalar(
+        select(Attempt).where(
+            Attempt.user_id == user_id,
+            Attempt.round_id == round_id,
+            Attempt.status == "in_progress",
+        )
+    )
+
+
+def _draw(round_: Round, rng: random.Random) -> list[Question]:
+    query = select(Question).where(
+        Question.contest_id == round_.contest_id, Question.active.is_(True)
+    )
+    category_ids = select(RoundCategory.category_id).where(RoundCategory.round_id == round_.id)
+    if db.session.scalar(select(func.count()).select_from(category_ids.subquery())):
+        query = query.where(Question.category_id.in_(category_ids))
+    pool = list(db.session.scalars(query.order_by(Question.id)))
+    if not pool:
+        raise ValidationError("Ngân hàng câu hỏi của vòng thi này chưa có câu hỏi nào.")
+    drawn = rng.sample(pool, min(round_.questions_per_attempt, len(pool)))
+    if not round_.shuffle_questions:
+        drawn.sort(key=lambda q: q.id)
+    return drawn
+
+
+def start_attempt(user, round_id: int, now: datetime, rng: random.Random | None = None) -> Attempt:
+    """Resume the attempt in progress or start a new one with freshly drawn questions."""
+    round_ = get_round(round_id)
+    check_eligible(user, round_, now)
+    current = _in_progress(user.id, round_.id)
+    if current is not None and not finalize_if_expired(current, now):
+        return current
+    if not round_.is_open(now):
+        if round_.opens_at and now < round_.opens_at:
+            raise Conflict("Vòng thi chưa mở.")
+        raise Conflict("Vòng thi đã kết thúc.")
+    used = db.session.scalar(
+        select(func.count(Attempt.id)).where(
+            Attempt.user_id == user.id, Attempt.round_id == round_.id
+        )
+    )
+    if round_.attempts_allowed is not None and used >= round_.attempts_allowed:
+        raise Conflict(f"Bạn đã dùng hết {round_.attempts_allowed} lượt thi của vòng này.")
+    rng = rng or random.SystemRandom()
+    deadline = now + timedelta(seconds=round_.time_limit_seconds)
+    if round_.closes_at is not None:
+        deadline = min(deadline, round_.closes_at)
+    attempt = Attempt(
+        round_id=round_.id,
+        user_id=user.id,
+        number=used + 1,
+        status="in_progress",
+        started_at=now,
+        deadline_at=deadline,
+    )
+    for position, question in enumerate(_draw(round_, rng), start=1):
+        order = list(range(len(question.options)))
+        if round_.shuffle_options and question.type in ("single_choice", "multiple_choice"):
+            rng.shuffle(order)
+        attempt.questions.append(
+            AttemptQuestion(
+                question_id=question.id,
+                position=position,
+                option_order=order,
+                max_points=question.points,
+            )
+        )
+    attempt.max_score = sum(q.max_points for q in attempt.questions)
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+            db.session.flush()
+    except IntegrityError:
+        # Another request started an attempt at the same moment: the database kept one.
+        current = _in_progress(user.id, round_.id)
+        if current is None:
+            raise Conflict("Không thể bắt đầu lượt thi, vui lòng thử lại.") from None
+        return current
+    return attempt
+
+
+def get_attempt(user, attempt_id: int, now: datetime) -> Attempt:
+    """The participant's own attempt, finalised first if its time is over."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        raise NotFound("Không tìm thấy lượt thi.")
+    finalize_if_expired(attempt, now)
+    return attempt
+
+
+def _lock_in_progress(attempt: Attempt, now: datetime, **values) -> bool:
+    """Conditionally touch the attempt row; False when it is no longer in progress.
+
+    The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) first, so
+    everything after it in the transaction sees the attempt's final state.
+    """
+    result = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == "in_progress")
+        .values(last_saved_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(attempt)
+    return result.rowcount == 1
+
+
+def _apply_answers(attempt: Attempt, answers: dict) -> int:
+    if not isinstance(answers, dict):
+        raise ValidationError("“answers” phải là một đối tượng {mã câu hỏi: câu trả lời}.")
+    by_id = {str(aq.id): aq for aq in attempt.questions}
+    changes = []
+    for key, value in answers.items():
+        aq = by_id.get(str(key))
+        if aq is None:
+            raise ValidationError(f"Câu hỏi “{key}” không thuộc lượt thi này.")
+        if not scoring.valid_response(aq.question.type, aq.question.options, value):
+            raise ValidationError(f"Câu trả lời cho câu {aq.position} không hợp lệ.")
+        if aq.question.type == "multiple_choice" and value is not None:
+            value = sorted(set(value))
+        changes.append((aq, value))
+    for aq, value in changes:
+        aq.response = value
+    return len(changes)
+
+
+def _set_prediction(user, round_: Round, value) -> None:
+    if value is None:
+        return
+    if not round_.prediction_enabled:
+        raise ValidationError("Vòng thi này không có câu hỏi dự đoán.")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9:
+        raise ValidationError("Số dự đoán phải là số nguyên không âm.", field="prediction")
+    prediction = db.session.scalar(
+        select(Prediction).where(Prediction.user_id == user.id, Prediction.round_id == round_.id)
+    )
+    if prediction is None:
+        db.session.add(Prediction(user_id=user.id, round_id=round_.id, value=value))
+    else:
+        prediction.value = value
+
+
+LATE_MESSAGE = "Đã hết thời gian làm bài; câu trả lời gửi sau thời hạn không được ghi nhận."
+
+
+def save_answers(user, attempt_id: int, answers: dict, now: datetime, prediction=None) -> int:
+    """Autosave: store the given answers; returns how many were saved."""
+    attempt = get_attempt(user, attempt_id, now)
+    if attempt.finished:
+        raise AttemptClosed(LATE_MESSAGE if attempt.finished_by == "deadline" else
+                            "Bạn đã nộp bài; không thể sửa câu trả lời.")  # fmt: skip
+    if not _lock_in_progress(attempt, now):
+        raise AttemptClosed("Bạn đã nộp bài; không thể sửa câu trả lời.")
+    saved = _apply_answers(attempt, answers)
+    _set_prediction(user, attempt.round, prediction)
+    db.session.flush()
+    return saved
+
+
+def _score(attempt: Attempt) -> None:
+    total = 0.0
+    for aq in attempt.questions:
+        q = aq.question
+        fraction = scoring.fraction_for(q.type, q.options, q.answer, aq.response)
+        aq.points = round(fraction * aq.max_points, 4)
+        total += aq.points
+    attempt.score = round(total, 4)
+
+
+def _finish(attempt: Attempt, at: datetime, by: str, now: datetime) -> bool:
+    if not _lock_in_progress(attempt, now, status="finished", submitted_at=at, finished_by=by):
+        return False
+    attempt.duration_ms = int((at - attempt.started_at).total_seconds() * 1000)
+    _score(attempt)
+    db.session.flush()
+    return True
+
+
+def finalize_if_expired(attempt: Attempt, now: datetime) -> bool:
+    """End an attempt whose deadline plus grace has passed; True if it is finished."""
+    if attempt.finished:
+        return True
+    if now <= attempt.deadline_at + grace():
+        return False
+    _finish(attempt, attempt.deadline_at, "deadline", now)
+    return True
+
+
+def submit_attempt(
+    user, attempt_id: int, now: datetime, answers: dict | None = None, prediction=None
+) -> Attempt:
+    """Submit (with any last answers). Submitting again returns the same finished attempt."""
+    attempt = get_attempt(user, attempt_id, now)
+    if attempt.finished:
+        if answers and attempt.finished_by == "deadline":
+            raise AttemptClosed(LATE_MESSAGE)
+        return attempt
+    if not _lock_in_progress(attempt, now):
+        return attempt  # a concurrent submit ended it first: same single result
+    if answers:
+        _apply_answers(attempt, answers)
+    _set_prediction(user, attempt.round, prediction)
+    db.session.flush()
+    # Time taken never exceeds the limit: a submit inside the grace period counts as on time.
+    _finish(attempt, min(now, attempt.deadline_at), "participant", now)
+    return attempt
+
+
+def finalize_expired(now: datetime, round_id: int | None = None) -> int:
+    """Finalise every attempt whose deadline plus grace has passed (the CLI, the ranking)."""
+    query = select(Attempt).where(
+        Attempt.status == "in_progress", Attempt.deadline_at < now - grace()
+    )
+    if round_id is not None:
+        query = query.where(Attempt.round_id == round_id)
+    count = 0
+    for attempt in db.session.scalars(query.order_by(Attempt.id)).all():
+        if finalize_if_expired(attempt, now):
+            count += 1
+    return count
+
+
+# --- what participants see ------------------------------------------------------------------
+
+
+def answers_revealed(attempt: Attempt, now: datetime) -> bool:
+    if not attempt.finished:
+        return False
+    mode = attempt.round.reveal_answers
+    if mode == "after_submit":
+        return True
+    if mode == "after_close":
+        return attempt.round.is_closed(now)
+    return False
+
+
+@dataclass
+class QuestionView:
+    id: int
+    position: int
+    type: str
+    text: str
+    options: list[dict]
+    response: object
+
+
+def question_views(attempt: Attempt) -> list[QuestionView]:
+    """Questions without their answers, options in the attempt's order (ids are stable)."""
+    views = []
+    for aq in attempt.questions:
+        q = aq.question
+        options = [{"id": i, "text": q.options[i]["text"]} for i in aq.option_order]
+        if q.type == "true_false":
+            options = [{"id": True, "text": "Đúng"}, {"id": False, "text": "Sai"}]
+        views.append(QuestionView(aq.id, aq.position, q.type, q.text, options, aq.response))
+    return views
+
+
+def seconds_left(attempt: Attempt, now: datetime) -> int:
+    if attempt.finished:
+        return 0
+    return max(0, int((attempt.deadline_at - now).total_seconds()))
+
+
+def attempts_of(user, round_id: int) -> list[Attempt]:
+    return list(
+        db.session.scalars(
+            select(Attempt)
+            .where(Attempt.user_id == user.id, Attempt.round_id == round_id)
+            .order_by(Attempt.number)
+        )
+    )
