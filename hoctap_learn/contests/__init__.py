@@ -5,9 +5,31 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     from ..core import register_entry
-    from . import cli, content  # noqa: F401  (content registers the loader)
+    from . import api, cli, content, openapi, views  # noqa: F401  (content registers a loader)
 
     #: Seconds after the deadline during which answers are still accepted (network lag).
     app.config.setdefault("HOCTAP_CONTEST_GRACE_SECONDS", 15)
+    #: Lifetime of API bearer tokens.
+    app.config.setdefault("HOCTAP_API_TOKEN_DAYS", 30)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(openapi.bp)
+    openapi.register_paths(app, openapi.CONTEST_PATHS, openapi.CONTEST_SCHEMAS)
+    app.add_template_filter(format_duration, "duration_vn")
     app.cli.add_command(cli.contest_group)
-    _ = register_entry
+    register_entry(
+        app,
+        "contests.contest_list",
+        "Cuộc thi",
+        "Thi trực tuyến “Công dân số”: trắc nghiệm theo vòng, xem kết quả và bảng xếp hạng.",
+        order=30,
+    )
+
+
+def format_duration(milliseconds) -> str:
+    """12 phút 05 giây."""
+    seconds = int(round((milliseconds or 0) / 1000))
+    minutes, seconds = divmod(seconds, 60)
+    if minutes:
+        return f"{minutes} phút {seconds:02d} giây"
+    return f"{seconds} giây"
