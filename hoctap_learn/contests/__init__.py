@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     from ..core import register_entry
-    from . import api, cli, content, openapi, views  # noqa: F401  (content registers a loader)
+    from . import api, cli, content, openapi, organizer_views, views  # noqa: F401
 
     #: Seconds after the deadline during which answers are still accepted (network lag).
     app.config.setdefault("HOCTAP_CONTEST_GRACE_SECONDS", 15)
@@ -13,6 +13,7 @@ def init_app(app) -> None:
     app.config.setdefault("HOCTAP_API_TOKEN_DAYS", 30)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(organizer_views.bp)
     app.register_blueprint(openapi.bp)
     openapi.register_paths(app, openapi.CONTEST_PATHS, openapi.CONTEST_SCHEMAS)
     app.add_template_filter(format_duration, "duration_vn")

@@ -15,7 +15,7 @@ from .models import Contest, Question, QuestionCategory
 from .models.question import QUESTION_TYPES
 from .parsed import ParsedQuestion, ParseResult
 
-FORMATS = ("gift", "aiken")
+FORMATS = ("gift", "aiken", "xlsx")
 _AIKEN_ANSWER = re.compile(r"^ANSWER\s*:", re.IGNORECASE | re.MULTILINE)
 
 
@@ -35,6 +35,8 @@ def list_contests(published_only: bool = False) -> list[Contest]:
 
 def guess_format(filename: str, text: str | None) -> str:
     name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        return "xlsx"
     if name.endswith(".gift"):
         return "gift"
     if text is not None and _AIKEN_ANSWER.search(text) and "{" not in text:
@@ -48,6 +50,16 @@ def parse_text(text: str, fmt: str, category: str | None = None) -> ParseResult:
     if fmt == "aiken":
         return parse_aiken(text, default_category=category)
     raise ValidationError(f"Định dạng “{fmt}” không được hỗ trợ.")
+
+
+def parse_file(data: bytes, filename: str, fmt: str | None = None, category=None) -> ParseResult:
+    """Parse an uploaded or local question file in any supported format."""
+    if (fmt or guess_format(filename, None)) == "xlsx":
+        from .xlsx import parse_xlsx
+
+        return parse_xlsx(data, default_category=category)
+    text = decode(data)
+    return parse_text(text, fmt or guess_format(filename, text), category)
 
 
 def decode(data: bytes) -> str:

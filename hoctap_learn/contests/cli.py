@@ -66,11 +66,10 @@ def list_command(as_json):
 @json_option
 @with_appcontext
 def import_command(file, contest_slug, category, fmt, dry_run, skip_invalid, as_json):
-    """Nhập câu hỏi từ tệp GIFT hoặc Aiken. Thoát mã 1 nếu tệp có lỗi."""
+    """Nhập câu hỏi từ tệp GIFT, Aiken hoặc Excel (theo mẫu). Thoát mã 1 nếu tệp có lỗi."""
     try:
         contest = bank.get_contest(contest_slug)
-        text = bank.decode(file.read_bytes())
-        parsed = bank.parse_text(text, fmt or bank.guess_format(file.name, text), category)
+        parsed = bank.parse_file(file.read_bytes(), file.name, fmt, category)
         report = bank.import_questions(contest, parsed, dry_run=dry_run, skip_invalid=skip_invalid)
     except DomainError as error:
         db.session.rollback()

@@ -92,9 +92,16 @@ def _best_attempts(contest_id: int, round_id: int | None):
 
 
 def leaderboard(
-    contest: Contest, round_id: int | None = None, limit: int | None = None, offset: int = 0
+    contest: Contest,
+    round_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    full_names: bool = False,
 ) -> list[RankRow]:
-    """Ranking of a round (`round_id`) or of the contest's official rounds (None)."""
+    """Ranking of a round (`round_id`) or of the contest's official rounds (None).
+
+    Names follow the contest's setting; organizers' exports ask for `full_names`.
+    """
     best = _best_attempts(contest.id, round_id)
     best_only = best.c.rn == 1
     score = func.sum(best.c.score)
@@ -123,7 +130,7 @@ def leaderboard(
     )
     if limit is not None:
         query = query.limit(limit)
-    abbreviated = contest.name_display == "abbreviated"
+    abbreviated = contest.name_display == "abbreviated" and not full_names
     rows = []
     for position, row in enumerate(db.session.execute(query), start=offset + 1):
         submitted_at = row.submitted_at
