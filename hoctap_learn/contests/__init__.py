@@ -5,15 +5,27 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     from ..core import register_entry
-    from . import api, cli, content, openapi, organizer_views, views  # noqa: F401
+    from . import (  # noqa: F401  (content registers a loader; *_entries add routes)
+        api,
+        cli,
+        content,
+        entry_views,
+        openapi,
+        organizer_entries,
+        organizer_views,
+        views,
+    )
 
     #: Seconds after the deadline during which answers are still accepted (network lag).
     app.config.setdefault("HOCTAP_CONTEST_GRACE_SECONDS", 15)
     #: Lifetime of API bearer tokens.
     app.config.setdefault("HOCTAP_API_TOKEN_DAYS", 30)
+    #: Size limits of creative entry uploads, in MB per kind.
+    app.config.setdefault("HOCTAP_ENTRY_MAX_MB", {"image": 10, "audio": 30, "video": 60})
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(organizer_views.bp)
+    app.register_blueprint(entry_views.certificates_bp)
     app.register_blueprint(openapi.bp)
     openapi.register_paths(app, openapi.CONTEST_PATHS, openapi.CONTEST_SCHEMAS)
     app.add_template_filter(format_duration, "duration_vn")

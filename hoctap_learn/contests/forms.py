@@ -76,3 +76,20 @@ class RoundForm(BaseForm):
     category_ids = SelectMultipleField(
         "Rút câu hỏi từ các nhóm (không chọn: toàn bộ ngân hàng)", coerce=int
     )
+
+
+class EntryForm(BaseForm):
+    title = StringField("Tên bài dự thi", validators=[DataRequired(REQUIRED)])
+    kind = SelectField("Loại bài")
+    body = TextAreaField("Nội dung bài viết / lời giới thiệu")
+    file = FileField("Tệp (ảnh, âm thanh hoặc video)")
+    video_url = StringField("Đường dẫn video (https://…)")
+
+
+class RubricForm(BaseForm):
+    rubric = TextAreaField("Tiêu chí chấm (mỗi dòng: Tên tiêu chí | điểm tối đa)")
+
+
+class PrizeForm(BaseForm):
+    user_id = IntegerField(validators=[DataRequired(REQUIRED)])
+    prize = StringField("Giải", validators=[DataRequired(REQUIRED)])

@@ -15,8 +15,10 @@ from ..extensions import db
 from ..units.models import Campaign
 from ..units.services import managed_root_id, unit_tree
 from . import bank, lookup, organizer, setup
+from .certificates import PRIZES
 from .forms import ContestForm, ImportForm, RoundForm
 from .models import QuestionCategory
+from .ranking import leaderboard
 from .xlsx import question_template, write_csv, write_xlsx
 
 bp = Blueprint(
@@ -236,10 +238,10 @@ def winners(slug: str):
         top = min(500, max(1, int(request.args.get("top", 10))))
     except ValueError:
         top = 10
-    headers, rows = organizer.ranking_table(contest, round_.id if round_ else None, limit=top)
+    rows = leaderboard(contest, round_.id if round_ else None, limit=top, full_names=True)
     return render_template(
-        "contests/organizer/winners.html", contest=contest, round=round_, headers=headers,
-        rows=rows, top=top,
+        "contests/organizer/winners.html", contest=contest, round=round_, rows=rows, top=top,
+        prizes=PRIZES,
     )  # fmt: skip
 
 

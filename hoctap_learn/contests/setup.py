@@ -55,8 +55,14 @@ class RoundInput:
     category_ids: list[int] = field(default_factory=list)
 
 
+#: Path segments the contest pages use; a round cannot be named like them.
+RESERVED = {"leaderboard", "entry", "gallery", "certificate", "attempts", "entries", "new"}
+
+
 def _slug(value: str) -> str:
     slug = (value or "").strip().lower()
+    if slug in RESERVED:
+        raise ValidationError(f"Mã “{slug}” được hệ thống dùng; hãy chọn mã khác.", field="slug")
     if not SLUG_RE.match(slug):
         raise ValidationError(
             "Mã chỉ gồm chữ thường không dấu, chữ số và dấu gạch ngang (tối đa 64 ký tự).",

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0001
-Create Date: 2026-11-27 21:13:05.070425
+Create Date: 2026-11-27 21:26:16.522121
 
 """
 from alembic import op
@@ -56,6 +56,50 @@ def upgrade():
     with op.batch_alter_table('contests', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contests_campaign_id'), ['campaign_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contests_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('contest_criteria',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contest_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('max_points', sa.Double(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.CheckConstraint('max_points > 0', name=op.f('ck_contest_criteria_max_positive')),
+    sa.ForeignKeyConstraint(['contest_id'], ['contests.id'], name=op.f('fk_contest_criteria_contest_id_contests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contest_criteria')),
+    sa.UniqueConstraint('contest_id', 'name', name=op.f('uq_contest_criteria_contest_id_name'))
+    )
+    with op.batch_alter_table('contest_criteria', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contest_criteria_contest_id'), ['contest_id'], unique=False)
+
+    op.create_table('contest_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contest_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=255), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('stored_name', sa.String(length=80), nullable=True),
+    sa.Column('original_name', sa.String(length=255), nullable=True),
+    sa.Column('mime_type', sa.String(length=100), nullable=True),
+    sa.Column('size_bytes', sa.Integer(), nullable=True),
+    sa.Column('video_url', sa.String(length=500), nullable=True),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(), nullable=False),
+    sa.Column('reviewed_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("(kind = 'link') = (video_url IS NOT NULL)", name=op.f('ck_contest_entries_url_iff_link')),
+    sa.CheckConstraint("(kind IN ('image', 'audio', 'video')) = (stored_name IS NOT NULL)", name=op.f('ck_contest_entries_file_iff_media')),
+    sa.CheckConstraint("kind IN ('text', 'image', 'audio', 'video', 'link')", name=op.f('ck_contest_entries_kind')),
+    sa.CheckConstraint("status IN ('pending', 'approved', 'rejected')", name=op.f('ck_contest_entries_status')),
+    sa.CheckConstraint('size_bytes IS NULL OR size_bytes > 0', name=op.f('ck_contest_entries_size_positive')),
+    sa.ForeignKeyConstraint(['contest_id'], ['contests.id'], name=op.f('fk_contest_entries_contest_id_contests'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_contest_entries_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contest_entries')),
+    sa.UniqueConstraint('contest_id', 'user_id', name=op.f('uq_contest_entries_contest_id_user_id')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_contest_entries_stored_name'))
+    )
+    with op.batch_alter_table('contest_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contest_entries_contest_id'), ['contest_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contest_entries_user_id'), ['user_id'], unique=False)
 
     op.create_table('contest_rounds',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -127,6 +171,50 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_attempts_submitted_at'), ['submitted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_attempts_user_id'), ['user_id'], unique=False)
         batch_op.create_index('uq_attempts_one_in_progress', ['round_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'in_progress'"), postgresql_where=sa.text("status = 'in_progress'"))
+
+    op.create_table('contest_certificates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('contest_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=True),
+    sa.Column('round_key', sa.String(length=20), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('prize', sa.String(length=100), nullable=False),
+    sa.Column('recipient_name', sa.String(length=120), nullable=False),
+    sa.Column('recipient_unit', sa.String(length=255), nullable=False),
+    sa.Column('issued_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("kind = 'participation' OR prize <> ''", name=op.f('ck_contest_certificates_prize_named')),
+    sa.CheckConstraint("kind IN ('participation', 'prize')", name=op.f('ck_contest_certificates_kind')),
+    sa.ForeignKeyConstraint(['contest_id'], ['contests.id'], name=op.f('fk_contest_certificates_contest_id_contests'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['round_id'], ['contest_rounds.id'], name=op.f('fk_contest_certificates_round_id_contest_rounds'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_contest_certificates_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contest_certificates')),
+    sa.UniqueConstraint('code', name=op.f('uq_contest_certificates_code')),
+    sa.UniqueConstraint('contest_id', 'user_id', 'kind', 'round_key', name=op.f('uq_contest_certificates_contest_id_user_id_kind_round_key'))
+    )
+    with op.batch_alter_table('contest_certificates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contest_certificates_contest_id'), ['contest_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contest_certificates_user_id'), ['user_id'], unique=False)
+
+    op.create_table('contest_entry_scores',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('judge_id', sa.Integer(), nullable=False),
+    sa.Column('criterion_id', sa.Integer(), nullable=False),
+    sa.Column('points', sa.Double(), nullable=False),
+    sa.Column('scored_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('points >= 0', name=op.f('ck_contest_entry_scores_points_non_negative')),
+    sa.ForeignKeyConstraint(['criterion_id'], ['contest_criteria.id'], name=op.f('fk_contest_entry_scores_criterion_id_contest_criteria'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['entry_id'], ['contest_entries.id'], name=op.f('fk_contest_entry_scores_entry_id_contest_entries'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['judge_id'], ['users.id'], name=op.f('fk_contest_entry_scores_judge_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contest_entry_scores')),
+    sa.UniqueConstraint('entry_id', 'judge_id', 'criterion_id', name=op.f('uq_contest_entry_scores_entry_id_judge_id_criterion_id'))
+    )
+    with op.batch_alter_table('contest_entry_scores', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contest_entry_scores_criterion_id'), ['criterion_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contest_entry_scores_entry_id'), ['entry_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contest_entry_scores_judge_id'), ['judge_id'], unique=False)
 
     op.create_table('contest_predictions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -214,6 +302,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_contest_predictions_round_id'))
 
     op.drop_table('contest_predictions')
+    with op.batch_alter_table('contest_entry_scores', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contest_entry_scores_judge_id'))
+        batch_op.drop_index(batch_op.f('ix_contest_entry_scores_entry_id'))
+        batch_op.drop_index(batch_op.f('ix_contest_entry_scores_criterion_id'))
+
+    op.drop_table('contest_entry_scores')
+    with op.batch_alter_table('contest_certificates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contest_certificates_user_id'))
+        batch_op.drop_index(batch_op.f('ix_contest_certificates_contest_id'))
+
+    op.drop_table('contest_certificates')
     with op.batch_alter_table('attempts', schema=None) as batch_op:
         batch_op.drop_index('uq_attempts_one_in_progress', sqlite_where=sa.text("status = 'in_progress'"), postgresql_where=sa.text("status = 'in_progress'"))
         batch_op.drop_index(batch_op.f('ix_attempts_user_id'))
@@ -229,6 +328,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_contest_rounds_contest_id'))
 
     op.drop_table('contest_rounds')
+    with op.batch_alter_table('contest_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contest_entries_user_id'))
+        batch_op.drop_index(batch_op.f('ix_contest_entries_contest_id'))
+
+    op.drop_table('contest_entries')
+    with op.batch_alter_table('contest_criteria', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contest_criteria_contest_id'))
+
+    op.drop_table('contest_criteria')
     with op.batch_alter_table('contests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contests_unit_id'))
         batch_op.drop_index(batch_op.f('ix_contests_campaign_id'))

@@ -1,7 +1,9 @@
 """Contest models: one module per aggregate."""
 
 from .attempt import Attempt, AttemptQuestion, Prediction
+from .certificate import Certificate
 from .contest import Contest, Round, RoundCategory
+from .entry import Criterion, Entry, EntryScore
 from .question import Question, QuestionCategory
 from .token import ApiToken
 
@@ -9,6 +11,10 @@ __all__ = [
     "ApiToken",
     "Attempt",
     "AttemptQuestion",
+    "Certificate",
+    "Criterion",
+    "Entry",
+    "EntryScore",
     "Contest",
     "Prediction",
     "Question",
