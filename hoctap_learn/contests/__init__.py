@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 
 def init_app(app) -> None:
     from ..core import register_entry
@@ -17,7 +19,9 @@ def init_app(app) -> None:
     )
 
     #: Seconds after the deadline during which answers are still accepted (network lag).
-    app.config.setdefault("HOCTAP_CONTEST_GRACE_SECONDS", 15)
+    app.config.setdefault(
+        "HOCTAP_CONTEST_GRACE_SECONDS", int(os.environ.get("HOCTAP_CONTEST_GRACE_SECONDS", "15"))
+    )
     #: Lifetime of API bearer tokens.
     app.config.setdefault("HOCTAP_API_TOKEN_DAYS", 30)
     #: Size limits of creative entry uploads, in MB per kind.

@@ -16,6 +16,7 @@ from ..core.errors import ValidationError
 from ..core.types import utcnow
 from ..extensions import csrf, db, limiter
 from . import attempts, lookup, ranking, tokens
+from .models import Attempt
 from .serialize import (
     attempt_dict,
     contest_dict,
@@ -70,15 +71,21 @@ def _json_body() -> dict:
     return data
 
 
-def _committed(func, *args, **kwargs):
-    """Run a service and commit; an AttemptClosed still commits the finalisation."""
+def _committed(func, *args, render=None, **kwargs):
+    """Run a service, build the response from its result, then commit once.
+
+    The response is built before the commit because committing expires every loaded row
+    (reloading an attempt's questions one by one costs more than the whole request).
+    An AttemptClosed still commits: the attempt it finalised must stay finalised.
+    """
     try:
         result = func(*args, **kwargs)
     except attempts.AttemptClosed:
         db.session.commit()
         raise
+    out = render(result) if render else result
     db.session.commit()
-    return result
+    return out
 
 
 # --- tokens ----------------------------------------------------------------------------------
@@ -139,19 +146,23 @@ def start(slug: str, round_slug: str):
     user = _user()
     round_ = lookup.round_of(lookup.visible_contest(slug, user), round_slug)
     now = utcnow()
-    attempt = attempts.start_attempt(user, round_.id, now)
-    created = attempt.started_at == now
-    db.session.commit()
     prediction = lookup.prediction_of(user.id, round_.id)
-    return jsonify(attempt_dict(attempt, now, prediction)), 201 if created else 200
+    attempt = attempts.start_attempt(user, round_.id, now)
+    status = 201 if attempt.started_at == now else 200
+    data = attempt_dict(attempt, now, prediction)
+    db.session.commit()
+    return jsonify(data), status
 
 
 @bp.route("/contests/attempts/<int:attempt_id>")
 def attempt_detail(attempt_id: int):
     user = _user()
     now = utcnow()
-    attempt = _committed(attempts.get_attempt, user, attempt_id, now)
-    return jsonify(attempt_dict(attempt, now, lookup.prediction_of(user.id, attempt.round_id)))
+    data = _committed(
+        attempts.get_attempt, user, attempt_id, now,
+        render=lambda a: attempt_dict(a, now, lookup.prediction_of(user.id, a.round_id)),
+    )  # fmt: skip
+    return jsonify(data)
 
 
 @bp.route("/contests/attempts/<int:attempt_id>/answers", methods=["PUT", "POST"])
@@ -159,13 +170,15 @@ def save(attempt_id: int):
     user = _user()
     data = _json_body()
     now = utcnow()
-    saved = _committed(
-        attempts.save_answers, user, attempt_id, data.get("answers") or {}, now,
-        prediction=data.get("prediction"),
-    )  # fmt: skip
-    attempt = attempts.get_attempt(user, attempt_id, now)
-    return jsonify(saved=saved, seconds_left=attempts.seconds_left(attempt, now),
-                   server_time=now.isoformat())  # fmt: skip
+
+    def save_and_time_left():
+        saved = attempts.save_answers(user, attempt_id, data.get("answers") or {}, now,
+                                      prediction=data.get("prediction"))  # fmt: skip
+        attempt = db.session.get(Attempt, attempt_id)  # already in the session: no query
+        return saved, attempts.seconds_left(attempt, now)
+
+    saved, seconds_left = _committed(save_and_time_left)
+    return jsonify(saved=saved, seconds_left=seconds_left, server_time=now.isoformat())
 
 
 @bp.route("/contests/attempts/<int:attempt_id>/submit", methods=["POST"])
@@ -175,21 +188,24 @@ def submit(attempt_id: int):
     if not isinstance(data, dict):
         raise ValidationError("Nội dung yêu cầu phải là một đối tượng JSON.")
     now = utcnow()
-    attempt = _committed(
+    result = _committed(
         attempts.submit_attempt, user, attempt_id, now, answers=data.get("answers") or None,
-        prediction=data.get("prediction"),
+        prediction=data.get("prediction"), render=lambda a: result_dict(a, now),
     )  # fmt: skip
-    return jsonify(result_dict(attempt, now))
+    return jsonify(result)
 
 
 @bp.route("/contests/attempts/<int:attempt_id>/result")
 def result(attempt_id: int):
     user = _user()
     now = utcnow()
-    attempt = _committed(attempts.get_attempt, user, attempt_id, now)
-    if not attempt.finished:
+    result = _committed(
+        attempts.get_attempt, user, attempt_id, now,
+        render=lambda a: result_dict(a, now) if a.finished else None,
+    )  # fmt: skip
+    if result is None:
         abort(409, "Lượt thi chưa kết thúc.")
-    return jsonify(result_dict(attempt, now))
+    return jsonify(result)
 
 
 @bp.route("/contests/<slug>/leaderboard")

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
@@ -25,6 +26,14 @@ from .models import Attempt, AttemptQuestion, Prediction, Question, Round, Round
 class AttemptClosed(Conflict):
     """Answers arrived after the deadline plus grace. The attempt has been finalised, so
     callers commit before turning this into a response."""
+
+
+#: Loads an attempt with its questions and round in three queries instead of one per question.
+_WITH_QUESTIONS = (
+    selectinload(Attempt.questions).joinedload(AttemptQuestion.question),
+    joinedload(Attempt.round).joinedload(Round.contest),
+)
+_STATE = ["status", "finished_by", "submitted_at", "last_saved_at", "score", "duration_ms"]
 
 
 def grace() -> timedelta:
@@ -65,7 +74,7 @@ def _in_progress(user_id: int, round_id: int) -> Attempt | None:
 
 
 def _draw(round_: Round, rng: random.Random) -> list[Question]:
-    query = select(Question).where(
+    query = select(Question.id).where(
         Question.contest_id == round_.contest_id, Question.active.is_(True)
     )
     category_ids = select(RoundCategory.category_id).where(RoundCategory.round_id == round_.id)
@@ -76,8 +85,10 @@ def _draw(round_: Round, rng: random.Random) -> list[Question]:
         raise ValidationError("Ngân hàng câu hỏi của vòng thi này chưa có câu hỏi nào.")
     drawn = rng.sample(pool, min(round_.questions_per_attempt, len(pool)))
     if not round_.shuffle_questions:
-        drawn.sort(key=lambda q: q.id)
-    return drawn
+        drawn.sort()
+    # Only the drawn questions are loaded (their JSON is what costs).
+    by_id = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(drawn)))}
+    return [by_id[i] for i in drawn]
 
 
 def start_attempt(user, round_id: int, now: datetime, rng: random.Random | None = None) -> Attempt:
@@ -116,7 +127,7 @@ def start_attempt(user, round_id: int, now: datetime, rng: random.Random | None 
             rng.shuffle(order)
         attempt.questions.append(
             AttemptQuestion(
-                question_id=question.id,
+                question=question,
                 position=position,
                 option_order=order,
                 max_points=question.points,
@@ -138,7 +149,7 @@ def start_attempt(user, round_id: int, now: datetime, rng: random.Random | None 
 
 def get_attempt(user, attempt_id: int, now: datetime) -> Attempt:
     """The participant's own attempt, finalised first if its time is over."""
-    attempt = db.session.get(Attempt, attempt_id)
+    attempt = db.session.get(Attempt, attempt_id, options=_WITH_QUESTIONS)
     if attempt is None or attempt.user_id != user.id:
         raise NotFound("Không tìm thấy lượt thi.")
     finalize_if_expired(attempt, now)
@@ -157,27 +168,37 @@ def _lock_in_progress(attempt: Attempt, now: datetime, **values) -> bool:
         .values(last_saved_at=now, **values)
         .execution_options(synchronize_session=False)
     )
-    db.session.refresh(attempt)
+    db.session.refresh(attempt, _STATE)
+    if result.rowcount == 1:
+        # Answers saved by a concurrent request before we took the lock: reload them all.
+        db.session.execute(
+            select(AttemptQuestion)
+            .where(AttemptQuestion.attempt_id == attempt.id)
+            .execution_options(populate_existing=True)
+        ).all()
     return result.rowcount == 1
 
 
 def _apply_answers(attempt: Attempt, answers: dict) -> int:
     if not isinstance(answers, dict):
         raise ValidationError("“answers” phải là một đối tượng {mã câu hỏi: câu trả lời}.")
-    by_id = {str(aq.id): aq for aq in attempt.questions}
-    changes = []
-    for key, value in answers.items():
-        aq = by_id.get(str(key))
-        if aq is None:
-            raise ValidationError(f"Câu hỏi “{key}” không thuộc lượt thi này.")
-        if not scoring.valid_response(aq.question.type, aq.question.options, value):
-            raise ValidationError(f"Câu trả lời cho câu {aq.position} không hợp lệ.")
-        if aq.question.type == "multiple_choice" and value is not None:
-            value = sorted(set(value))
-        changes.append((aq, value))
-    for aq, value in changes:
-        aq.response = value
+    rows = {
+        str(aq.id): _QuestionRow(aq.id, aq.position, aq.question.type, aq.question.options)
+        for aq in attempt.questions
+    }
+    by_id = {aq.id: aq for aq in attempt.questions}
+    changes = _validated(answers, rows)
+    for aq_id, value in changes:
+        by_id[aq_id].response = value
     return len(changes)
+
+
+@dataclass(frozen=True)
+class _QuestionRow:
+    id: int
+    position: int
+    type: str
+    options: list
 
 
 def _set_prediction(user, round_: Round, value) -> None:
@@ -200,17 +221,65 @@ LATE_MESSAGE = "Đã hết thời gian làm bài; câu trả lời gửi sau th�
 
 
 def save_answers(user, attempt_id: int, answers: dict, now: datetime, prediction=None) -> int:
-    """Autosave: store the given answers; returns how many were saved."""
-    attempt = get_attempt(user, attempt_id, now)
-    if attempt.finished:
-        raise AttemptClosed(LATE_MESSAGE if attempt.finished_by == "deadline" else
-                            "Bạn đã nộp bài; không thể sửa câu trả lời.")  # fmt: skip
-    if not _lock_in_progress(attempt, now):
-        raise AttemptClosed("Bạn đã nộp bài; không thể sửa câu trả lời.")
-    saved = _apply_answers(attempt, answers)
-    _set_prediction(user, attempt.round, prediction)
+    """Autosave: store the given answers; returns how many were saved.
+
+    The hot path of a contest (every change autosaves), so it reads plain rows with Core
+    and writes the answers in one executemany instead of hydrating the whole attempt.
+    """
+    if not isinstance(answers, dict):
+        raise ValidationError("“answers” phải là một đối tượng {mã câu hỏi: câu trả lời}.")
+    row = db.session.execute(
+        select(Attempt.user_id, Attempt.status, Attempt.finished_by, Attempt.deadline_at,
+               Attempt.round_id).where(Attempt.id == attempt_id)
+    ).first()  # fmt: skip
+    if row is None or row.user_id != user.id:
+        raise NotFound("Không tìm thấy lượt thi.")
+    if row.status == "in_progress" and now > row.deadline_at + grace():
+        get_attempt(user, attempt_id, now)  # finalises it at its deadline
+        raise AttemptClosed(LATE_MESSAGE)
+    if row.status != "in_progress":
+        raise AttemptClosed(LATE_MESSAGE if row.finished_by == "deadline" else SUBMITTED_MESSAGE)
+    locked = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.status == "in_progress")
+        .values(last_saved_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if locked.rowcount != 1:
+        raise AttemptClosed(SUBMITTED_MESSAGE)
+    questions = db.session.execute(
+        select(AttemptQuestion.id, AttemptQuestion.position, Question.type, Question.options)
+        .join(Question, Question.id == AttemptQuestion.question_id)
+        .where(AttemptQuestion.attempt_id == attempt_id)
+    ).all()
+    changes = _validated(answers, {str(q.id): q for q in questions})
+    if changes:
+        db.session.execute(
+            update(AttemptQuestion).execution_options(synchronize_session=False),
+            [{"id": aq_id, "response": value} for aq_id, value in changes],
+        )
+    if prediction is not None:
+        _set_prediction(user, db.session.get(Round, row.round_id), prediction)
     db.session.flush()
-    return saved
+    return len(changes)
+
+
+SUBMITTED_MESSAGE = "Bạn đã nộp bài; không thể sửa câu trả lời."
+
+
+def _validated(answers: dict, by_id: dict) -> list[tuple[int, object]]:
+    """(attempt question id, response) pairs, all checked before anything is written."""
+    changes = []
+    for key, value in answers.items():
+        q = by_id.get(str(key))
+        if q is None:
+            raise ValidationError(f"Câu hỏi “{key}” không thuộc lượt thi này.")
+        if not scoring.valid_response(q.type, q.options, value):
+            raise ValidationError(f"Câu trả lời cho câu {q.position} không hợp lệ.")
+        if q.type == "multiple_choice" and value is not None:
+            value = sorted(set(value))
+        changes.append((q.id, value))
+    return changes
 
 
 def _score(attempt: Attempt) -> None:
@@ -226,10 +295,14 @@ def _score(attempt: Attempt) -> None:
 def _finish(attempt: Attempt, at: datetime, by: str, now: datetime) -> bool:
     if not _lock_in_progress(attempt, now, status="finished", submitted_at=at, finished_by=by):
         return False
+    _record_score(attempt, at)
+    return True
+
+
+def _record_score(attempt: Attempt, at: datetime) -> None:
     attempt.duration_ms = int((at - attempt.started_at).total_seconds() * 1000)
     _score(attempt)
     db.session.flush()
-    return True
 
 
 def finalize_if_expired(attempt: Attempt, now: datetime) -> bool:
@@ -251,14 +324,17 @@ def submit_attempt(
         if answers and attempt.finished_by == "deadline":
             raise AttemptClosed(LATE_MESSAGE)
         return attempt
-    if not _lock_in_progress(attempt, now):
+    # Time taken never exceeds the limit: a submit inside the grace period counts as on time.
+    at = min(now, attempt.deadline_at)
+    # Ending the attempt is the lock: a concurrent submit waits here, then finds it ended.
+    if not _lock_in_progress(
+        attempt, now, status="finished", submitted_at=at, finished_by="participant"
+    ):
         return attempt  # a concurrent submit ended it first: same single result
     if answers:
         _apply_answers(attempt, answers)
     _set_prediction(user, attempt.round, prediction)
-    db.session.flush()
-    # Time taken never exceeds the limit: a submit inside the grace period counts as on time.
-    _finish(attempt, min(now, attempt.deadline_at), "participant", now)
+    _record_score(attempt, at)
     return attempt
 
 

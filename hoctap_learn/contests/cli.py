@@ -74,9 +74,9 @@ def import_command(file, contest_slug, category, fmt, dry_run, skip_invalid, as_
     except DomainError as error:
         db.session.rollback()
         if as_json:
-            echo_json(
-                {"imported": 0, "by_type": {}, "errors": [{"line": 0, "message": error.message}]}
-            )
+            failed = bank.ImportReport(dry_run=dry_run)
+            failed.errors = [{"line": 0, "message": error.message}]
+            echo_json(failed.as_dict())
         else:
             click.echo(f"Lỗi: {error.message}", err=True)
         sys.exit(1)

@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..accounts import services as accounts
 from ..core.errors import ValidationError
@@ -39,7 +40,11 @@ def resolve(token: str, now: datetime) -> ApiToken | None:
     """The live token row for a presented token, or None (unknown, expired, revoked)."""
     if not token or len(token) > 200:
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    row = db.session.scalar(
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == _digest(token))
+    )
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     if not row.user.active:
