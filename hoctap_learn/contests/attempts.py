@@ -228,25 +228,21 @@ def save_answers(user, attempt_id: int, answers: dict, now: datetime, prediction
     """
     if not isinstance(answers, dict):
         raise ValidationError("“answers” phải là một đối tượng {mã câu hỏi: câu trả lời}.")
-    row = db.session.execute(
-        select(Attempt.user_id, Attempt.status, Attempt.finished_by, Attempt.deadline_at,
-               Attempt.round_id).where(Attempt.id == attempt_id)
-    ).first()  # fmt: skip
-    if row is None or row.user_id != user.id:
-        raise NotFound("Không tìm thấy lượt thi.")
-    if row.status == "in_progress" and now > row.deadline_at + grace():
-        get_attempt(user, attempt_id, now)  # finalises it at its deadline
-        raise AttemptClosed(LATE_MESSAGE)
-    if row.status != "in_progress":
-        raise AttemptClosed(LATE_MESSAGE if row.finished_by == "deadline" else SUBMITTED_MESSAGE)
+    # Fast path: one conditional UPDATE both checks the attempt (own, in progress, in time)
+    # and takes its lock. Only when it matches nothing do we look at why.
     locked = db.session.execute(
         update(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.status == "in_progress")
+        .where(
+            Attempt.id == attempt_id,
+            Attempt.user_id == user.id,
+            Attempt.status == "in_progress",
+            Attempt.deadline_at >= now - grace(),
+        )
         .values(last_saved_at=now)
         .execution_options(synchronize_session=False)
     )
     if locked.rowcount != 1:
-        raise AttemptClosed(SUBMITTED_MESSAGE)
+        _refuse_save(user, attempt_id, now)
     questions = db.session.execute(
         select(AttemptQuestion.id, AttemptQuestion.position, Question.type, Question.options)
         .join(Question, Question.id == AttemptQuestion.question_id)
@@ -259,9 +255,23 @@ def save_answers(user, attempt_id: int, answers: dict, now: datetime, prediction
             [{"id": aq_id, "response": value} for aq_id, value in changes],
         )
     if prediction is not None:
-        _set_prediction(user, db.session.get(Round, row.round_id), prediction)
+        round_id = db.session.scalar(select(Attempt.round_id).where(Attempt.id == attempt_id))
+        _set_prediction(user, db.session.get(Round, round_id), prediction)
     db.session.flush()
     return len(changes)
+
+
+def _refuse_save(user, attempt_id: int, now: datetime):
+    """Raise the right error for an autosave that matched no attempt in progress."""
+    row = db.session.execute(
+        select(Attempt.user_id, Attempt.status, Attempt.finished_by).where(Attempt.id == attempt_id)
+    ).first()
+    if row is None or row.user_id != user.id:
+        raise NotFound("Không tìm thấy lượt thi.")
+    attempt = get_attempt(user, attempt_id, now)  # finalises it if its time is over
+    if attempt.finished and attempt.finished_by == "deadline":
+        raise AttemptClosed(LATE_MESSAGE)
+    raise AttemptClosed(SUBMITTED_MESSAGE)
 
 
 SUBMITTED_MESSAGE = "Bạn đã nộp bài; không thể sửa câu trả lời."
