@@ -81,15 +81,7 @@ class ImportReport:
 
     def as_dict(self) -> dict:
         """The JSON contract of ``hoctap contest import-questions --json``."""
-        return {
-            "imported": self.imported,
-            "by_type": self.by_type,
-            "errors": self.errors,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "dry_run": self.dry_run,
-        }
+        return {"imported": self.imported, "by_type": self.by_type, "errors": self.errors}
 
 
 def _category(contest: Contest, name: str | None, cache: dict) -> QuestionCategory | None:

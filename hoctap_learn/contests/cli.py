@@ -89,6 +89,11 @@ def import_command(file, contest_slug, category, fmt, dry_run, skip_invalid, as_
     else:
         verb = "Sẽ nhập" if dry_run else "Đã nhập"
         click.echo(f"{verb} {report.imported} câu hỏi.")
+        if not dry_run and report.imported:
+            click.echo(
+                f"  mới: {report.created}, cập nhật: {report.updated}, "
+                f"không đổi: {report.unchanged}"
+            )
         for qtype, n in report.by_type.items():
             if n:
                 click.echo(f"  {qtype}: {n}")

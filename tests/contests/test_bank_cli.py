@@ -100,11 +100,17 @@ def test_import_aiken_into_category(db, content, runner):
         "by_type": {"single_choice": 8, "multiple_choice": 0, "true_false": 0,
                     "short_answer": 0, "numerical": 0},
         "errors": [],
-        "created": 8, "updated": 0, "unchanged": 0, "dry_run": False,
     }  # fmt: skip
     # Importing again changes nothing: questions are matched by their natural key.
     result, data = run_json(runner, *args, "--category", "aiken-mau")
-    assert data["unchanged"] == 8 and data["created"] == 0
+    assert data["imported"] == 8
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Question)) == 89
+    result = runner.invoke(args=[*args, "--category", "aiken-mau"])
+    assert "mới: 0, cập nhật: 0, không đổi: 8" in result.output
+    # Without the category the same questions move out of it: an update, not a duplicate.
+    result = runner.invoke(args=args)
+    assert "mới: 0, cập nhật: 8, không đổi: 0" in result.output
 
 
 def test_import_unknown_contest_and_bad_encoding(content, runner, tmp_path):
