@@ -20,6 +20,7 @@ FEATURES = (
     "hoctap_learn.reports",
     "hoctap_learn.harvest",
     "hoctap_learn.oai",
+    "hoctap_learn.contests",
     "hoctap_learn.api",
 )
 

@@ -1,0 +1,232 @@
+"""JSON API of contests under /api/v1: tokens, contests, attempts, leaderboards.
+
+Clients authenticate with ``Authorization: Bearer <token>`` (from ``POST
+/api/v1/auth/token``) or the browser session. Only bearer-token requests skip CSRF: a
+browser cannot attach that header cross-site, while a session cookie it sends by itself.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask_login import current_user
+
+from ..core.errors import ValidationError
+from ..core.types import utcnow
+from ..extensions import csrf, db, limiter
+from . import attempts, lookup, ranking, tokens
+from .models import Attempt
+from .serialize import (
+    attempt_dict,
+    contest_dict,
+    rank_dict,
+    result_dict,
+    round_dict,
+    token_lifetime_days,
+)
+
+bp = Blueprint("contests_api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # checked in `authenticate` below, except for bearer tokens
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+@bp.before_request
+def authenticate():
+    g.api_user = None
+    g.api_token = None
+    presented = _bearer()
+    if presented is not None:
+        row = tokens.resolve(presented, utcnow())
+        if row is None:
+            abort(401, "Mã truy cập (token) không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
+        g.api_user, g.api_token = row.user, row
+        return
+    if not current_user.is_authenticated:
+        return  # anonymous: reads only; routes that need a user answer 401
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.endpoint != (
+        "contests_api.issue_token"
+    ):
+        csrf.protect()
+    g.api_user = current_user._get_current_object()
+
+
+def _user():
+    if g.api_user is None:
+        abort(401, "Bạn cần đăng nhập.")
+    return g.api_user
+
+
+def _json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError("Nội dung yêu cầu phải là một đối tượng JSON.")
+    return data
+
+
+def _committed(func, *args, render=None, **kwargs):
+    """Run a service, build the response from its result, then commit once.
+
+    The response is built before the commit because committing expires every loaded row
+    (reloading an attempt's questions one by one costs more than the whole request).
+    An AttemptClosed still commits: the attempt it finalised must stay finalised.
+    """
+    try:
+        result = func(*args, **kwargs)
+    except attempts.AttemptClosed:
+        db.session.commit()
+        raise
+    out = render(result) if render else result
+    db.session.commit()
+    return out
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+
+def _login_limit() -> str:
+    return current_app.config["HOCTAP_LOGIN_LIMIT"]
+
+
+@bp.route("/auth/token", methods=["POST"])
+@limiter.limit(_login_limit)
+def issue_token():
+    data = _json_body()
+    now = utcnow()
+    token, row = tokens.issue_token(
+        data.get("email"), data.get("password"), now, timedelta(days=token_lifetime_days())
+    )
+    if token is None:
+        db.session.commit()  # authenticate() may have updated a password hash
+        abort(401, "Email hoặc mật khẩu không đúng.")
+    db.session.commit()
+    return jsonify(token=token, token_type="Bearer", expires_at=row.expires_at.isoformat()), 201
+
+
+@bp.route("/auth/token", methods=["DELETE"])
+def revoke_token():
+    if g.api_token is None:
+        abort(401, "Gửi token cần thu hồi trong tiêu đề Authorization: Bearer.")
+    tokens.revoke(g.api_token, utcnow())
+    db.session.commit()
+    return "", 204
+
+
+# --- contests --------------------------------------------------------------------------------
+
+
+@bp.route("/contests")
+def contest_list():
+    now = utcnow()
+    return jsonify(results=[contest_dict(c, now) for c in lookup.visible_contests(g.api_user)])
+
+
+@bp.route("/contests/<slug>")
+def contest_detail(slug: str):
+    contest = lookup.visible_contest(slug, g.api_user)
+    return jsonify(contest_dict(contest, utcnow(), with_rules=True))
+
+
+@bp.route("/contests/<slug>/rounds")
+def round_list(slug: str):
+    contest = lookup.visible_contest(slug, g.api_user)
+    now = utcnow()
+    return jsonify(results=[round_dict(r, now) for r in contest.rounds])
+
+
+@bp.route("/contests/<slug>/rounds/<round_slug>/attempts", methods=["POST"])
+def start(slug: str, round_slug: str):
+    user = _user()
+    round_ = lookup.round_of(lookup.visible_contest(slug, user), round_slug)
+    now = utcnow()
+    prediction = lookup.prediction_of(user.id, round_.id)
+    attempt = attempts.start_attempt(user, round_.id, now)
+    status = 201 if attempt.started_at == now else 200
+    data = attempt_dict(attempt, now, prediction)
+    db.session.commit()
+    return jsonify(data), status
+
+
+@bp.route("/contests/attempts/<int:attempt_id>")
+def attempt_detail(attempt_id: int):
+    user = _user()
+    now = utcnow()
+    data = _committed(
+        attempts.get_attempt, user, attempt_id, now,
+        render=lambda a: attempt_dict(a, now, lookup.prediction_of(user.id, a.round_id)),
+    )  # fmt: skip
+    return jsonify(data)
+
+
+@bp.route("/contests/attempts/<int:attempt_id>/answers", methods=["PUT", "POST"])
+def save(attempt_id: int):
+    user = _user()
+    data = _json_body()
+    now = utcnow()
+
+    def save_and_time_left():
+        saved = attempts.save_answers(user, attempt_id, data.get("answers") or {}, now,
+                                      prediction=data.get("prediction"))  # fmt: skip
+        attempt = db.session.get(Attempt, attempt_id)  # already in the session: no query
+        return saved, attempts.seconds_left(attempt, now)
+
+    saved, seconds_left = _committed(save_and_time_left)
+    return jsonify(saved=saved, seconds_left=seconds_left, server_time=now.isoformat())
+
+
+@bp.route("/contests/attempts/<int:attempt_id>/submit", methods=["POST"])
+def submit(attempt_id: int):
+    user = _user()
+    data = request.get_json(silent=True) or {}
+    if not isinstance(data, dict):
+        raise ValidationError("Nội dung yêu cầu phải là một đối tượng JSON.")
+    now = utcnow()
+    result = _committed(
+        attempts.submit_attempt, user, attempt_id, now, answers=data.get("answers") or None,
+        prediction=data.get("prediction"), render=lambda a: result_dict(a, now),
+    )  # fmt: skip
+    return jsonify(result)
+
+
+@bp.route("/contests/attempts/<int:attempt_id>/result")
+def result(attempt_id: int):
+    user = _user()
+    now = utcnow()
+    result = _committed(
+        attempts.get_attempt, user, attempt_id, now,
+        render=lambda a: result_dict(a, now) if a.finished else None,
+    )  # fmt: skip
+    if result is None:
+        abort(409, "Lượt thi chưa kết thúc.")
+    return jsonify(result)
+
+
+@bp.route("/contests/<slug>/leaderboard")
+def leaderboard(slug: str):
+    contest = lookup.visible_contest(slug, g.api_user)
+    round_slug = request.args.get("round") or None
+    round_ = lookup.round_of(contest, round_slug) if round_slug else None
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+        per_page = min(200, max(1, int(request.args.get("per_page", 50))))
+    except ValueError:
+        raise ValidationError("“page” và “per_page” phải là số nguyên dương.") from None
+    now = utcnow()
+    _committed(attempts.finalize_expired, now, round_.id if round_ else None)
+    rows = ranking.leaderboard(
+        contest, round_.id if round_ else None, limit=per_page, offset=(page - 1) * per_page
+    )
+    return jsonify(
+        contest=contest.slug,
+        round=round_.slug if round_ else None,
+        page=page,
+        per_page=per_page,
+        results=[rank_dict(r) for r in rows],
+    )

@@ -1,0 +1,24 @@
+"""Contest models: one module per aggregate."""
+
+from .attempt import Attempt, AttemptQuestion, Prediction
+from .certificate import Certificate
+from .contest import Contest, Round, RoundCategory
+from .entry import Criterion, Entry, EntryScore
+from .question import Question, QuestionCategory
+from .token import ApiToken
+
+__all__ = [
+    "ApiToken",
+    "Attempt",
+    "AttemptQuestion",
+    "Certificate",
+    "Criterion",
+    "Entry",
+    "EntryScore",
+    "Contest",
+    "Prediction",
+    "Question",
+    "QuestionCategory",
+    "Round",
+    "RoundCategory",
+]

@@ -1,0 +1,137 @@
+"""Attempts (lượt thi): the drawn questions, the answers and the score."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ...core.types import UTCDateTime, utcnow
+from ...extensions import db
+from .contest import Round
+from .question import Question
+
+ATTEMPT_STATUSES = {"in_progress": "Đang làm bài", "finished": "Đã nộp bài"}
+FINISHED_BY = {"participant": "Thí sinh nộp bài", "deadline": "Hết giờ, hệ thống tự nộp"}
+
+
+class Attempt(db.Model):
+    """One try at a round by one participant.
+
+    The partial unique index lets the database itself refuse a second attempt in progress
+    for the same participant and round, whatever two requests race to start one.
+    """
+
+    __tablename__ = "attempts"
+    __table_args__ = (
+        UniqueConstraint("round_id", "user_id", "number"),
+        CheckConstraint("status IN ('in_progress', 'finished')", "status"),
+        CheckConstraint(
+            "(status = 'in_progress') = (submitted_at IS NULL)", "submitted_iff_finished"
+        ),
+        CheckConstraint(
+            "finished_by IS NULL OR finished_by IN ('participant', 'deadline')", "finished_by"
+        ),
+        CheckConstraint("deadline_at >= started_at", "deadline_after_start"),
+        CheckConstraint("number > 0", "number_positive"),
+        Index(
+            "uq_attempts_one_in_progress",
+            "round_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'in_progress'"),
+            postgresql_where=text("status = 'in_progress'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("contest_rounds.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: 1 for the participant's first attempt at the round, 2 for the second…
+    number: Mapped[int] = mapped_column(default=1)
+    #: One of `ATTEMPT_STATUSES`.
+    status: Mapped[str] = mapped_column(String(20), default="in_progress")
+    #: Who ended the attempt: one of `FINISHED_BY`.
+    finished_by: Mapped[str | None] = mapped_column(String(20))
+    #: Server time at start; only the server's clock counts.
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: start + time limit, capped at the round's close.
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When the attempt ended (the deadline itself when the server finalised it).
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: Last autosave, for the organizer's live view.
+    last_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Sum of the questions' points, set when the attempt ends.
+    score: Mapped[float | None]
+    #: The best possible score of the drawn questions.
+    max_score: Mapped[float] = mapped_column(default=0.0)
+    #: submitted_at − started_at in milliseconds: the "time taken" tie-breaker.
+    duration_ms: Mapped[int | None]
+
+    round: Mapped[Round] = relationship()
+    questions: Mapped[list[AttemptQuestion]] = relationship(
+        back_populates="attempt", order_by="AttemptQuestion.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def finished(self) -> bool:
+        return self.status == "finished"
+
+
+class AttemptQuestion(db.Model):
+    """A question drawn for an attempt, in the order shown, with the saved answer."""
+
+    __tablename__ = "attempt_questions"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "position"),
+        UniqueConstraint("attempt_id", "question_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="RESTRICT"), index=True
+    )
+    #: 1-based order in which the question is shown.
+    position: Mapped[int]
+    #: Option indices (into ``Question.options``) in the order shown; [] for other types.
+    option_order: Mapped[list] = mapped_column(JSON, default=list)
+    #: The participant's answer, as stored by autosave; NULL when unanswered.
+    response: Mapped[dict | list | str | int | float | bool | None] = mapped_column(JSON)
+    #: Points earned, set when the attempt ends.
+    points: Mapped[float | None]
+    #: Points available for this question.
+    max_points: Mapped[float] = mapped_column(default=1.0)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="questions")
+    question: Mapped[Question] = relationship()
+
+
+class Prediction(db.Model):
+    """A participant's guess of how many people take part in a round (tie-breaker)."""
+
+    __tablename__ = "contest_predictions"
+    __table_args__ = (
+        UniqueConstraint("round_id", "user_id"),
+        CheckConstraint("value >= 0", "value_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("contest_rounds.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: The guessed number of participants.
+    value: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

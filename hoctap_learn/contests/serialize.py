@@ -1,0 +1,130 @@
+"""JSON shapes of the contest API (one place, so pages, API and docs agree)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+
+from . import attempts, scoring
+from .ranking import RankRow
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def round_dict(r, now: datetime) -> dict:
+    status = "open" if r.is_open(now) else ("closed" if r.is_closed(now) else "upcoming")
+    return {
+        "slug": r.slug,
+        "title": r.title,
+        "description": r.description,
+        "practice": r.is_practice,
+        "opens_at": iso(r.opens_at),
+        "closes_at": iso(r.closes_at),
+        "status": status,
+        "questions_per_attempt": r.questions_per_attempt,
+        "time_limit_seconds": r.time_limit_seconds,
+        "attempts_allowed": r.attempts_allowed,
+        "reveal_answers": r.reveal_answers,
+        "prediction": r.prediction_enabled,
+    }
+
+
+def contest_dict(c, now: datetime, with_rules: bool = False) -> dict:
+    data = {
+        "slug": c.slug,
+        "title": c.title,
+        "description": c.description,
+        "kind": c.kind,
+        "unit": c.unit.code,
+        "campaign": c.campaign.slug if c.campaign else None,
+        "min_age": c.min_age,
+        "rounds": [round_dict(r, now) for r in c.rounds],
+    }
+    if with_rules:
+        data["rules"] = c.rules
+    return data
+
+
+def attempt_dict(attempt, now: datetime, prediction: int | None = None) -> dict:
+    r = attempt.round
+    return {
+        "id": attempt.id,
+        "contest": r.contest.slug,
+        "round": r.slug,
+        "number": attempt.number,
+        "status": attempt.status,
+        "started_at": iso(attempt.started_at),
+        "deadline_at": iso(attempt.deadline_at),
+        "server_time": iso(now),
+        "seconds_left": attempts.seconds_left(attempt, now),
+        "grace_seconds": int(attempts.grace().total_seconds()),
+        "prediction_enabled": r.prediction_enabled,
+        "prediction": prediction,
+        "questions": [
+            {
+                "id": v.id,
+                "position": v.position,
+                "type": v.type,
+                "text": v.text,
+                "options": v.options,
+                "answer": v.response,
+            }
+            for v in attempts.question_views(attempt)
+        ],
+    }
+
+
+def result_dict(attempt, now: datetime) -> dict:
+    revealed = attempts.answers_revealed(attempt, now)
+    questions = []
+    for view, aq in zip(attempts.question_views(attempt), attempt.questions, strict=True):
+        q = aq.question
+        item = {
+            "id": view.id,
+            "position": view.position,
+            "type": view.type,
+            "text": view.text,
+            "options": view.options,
+            "answer": view.response,
+            "points": aq.points,
+            "max_points": aq.max_points,
+        }
+        if revealed:
+            item["correct_answer"] = scoring.correct_answer(q.type, q.options, q.answer)
+            item["feedback"] = q.general_feedback
+        questions.append(item)
+    return {
+        "id": attempt.id,
+        "contest": attempt.round.contest.slug,
+        "round": attempt.round.slug,
+        "status": attempt.status,
+        "finished_by": attempt.finished_by,
+        "score": attempt.score,
+        "max_score": attempt.max_score,
+        "duration_seconds": (attempt.duration_ms or 0) / 1000,
+        "started_at": iso(attempt.started_at),
+        "submitted_at": iso(attempt.submitted_at),
+        "answers_revealed": revealed,
+        "questions": questions,
+    }
+
+
+def rank_dict(row: RankRow) -> dict:
+    return {
+        "rank": row.rank,
+        "name": row.name,
+        "unit": row.unit,
+        "score": row.score,
+        "max_score": row.max_score,
+        "duration_seconds": row.duration_ms / 1000,
+        "submitted_at": iso(row.submitted_at),
+        "prediction": row.prediction,
+        "prediction_gap": row.prediction_gap,
+    }
+
+
+def token_lifetime_days() -> int:
+    return int(current_app.config.get("HOCTAP_API_TOKEN_DAYS", 30))
