@@ -4,6 +4,8 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from . import views
+    from . import openapi, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(openapi.bp)
+    openapi.register_paths(app, openapi.CORE_PATHS, openapi.CORE_SCHEMAS)

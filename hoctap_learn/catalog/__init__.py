@@ -4,9 +4,11 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
+    from ..api.openapi import register_paths
     from ..core import register_entry
     from ..extensions import db
     from . import changes, cli, content, figures, views  # noqa: F401  (registrations)
+    from .openapi import RESOURCE_PATHS, RESOURCE_SCHEMAS
 
     changes.install()
     app.register_blueprint(views.bp)
@@ -18,6 +20,7 @@ def init_app(app) -> None:
         "gõ có dấu hay không dấu đều được.",
         order=10,
     )  # fmt: skip
+    register_paths(app, RESOURCE_PATHS, RESOURCE_SCHEMAS)
 
     @app.teardown_appcontext
     def _catch_up_search(exc):

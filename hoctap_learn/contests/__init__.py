@@ -6,6 +6,7 @@ import os
 
 
 def init_app(app) -> None:
+    from ..api.openapi import register_paths
     from ..core import register_entry
     from . import (  # noqa: F401  (content registers a loader; *_entries add routes)
         api,
@@ -30,8 +31,7 @@ def init_app(app) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(organizer_views.bp)
     app.register_blueprint(entry_views.certificates_bp)
-    app.register_blueprint(openapi.bp)
-    openapi.register_paths(app, openapi.CONTEST_PATHS, openapi.CONTEST_SCHEMAS)
+    register_paths(app, openapi.CONTEST_PATHS, openapi.CONTEST_SCHEMAS)
     app.add_template_filter(format_duration, "duration_vn")
     app.cli.add_command(cli.contest_group)
     register_entry(

@@ -1,72 +1,10 @@
-"""The OpenAPI 3.1 document served at /api/v1/openapi.json.
-
-Features add their paths with `register_paths(app, paths, schemas)`; this module owns
-the route and the document's frame. It describes the contest API that exists.
-"""
+"""The contest API's paths and schemas for the OpenAPI document (see api.openapi)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
-
-bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
-
-
-def register_paths(app, paths: dict, schemas: dict | None = None) -> None:
-    doc = app.extensions.setdefault("hoctap_openapi", {"paths": {}, "schemas": {}})
-    doc["paths"].update(paths)
-    doc["schemas"].update(schemas or {})
-
-
-@bp.route("/openapi.json")
-def openapi_json():
-    parts = current_app.extensions.get("hoctap_openapi", {"paths": {}, "schemas": {}})
-    return jsonify(
-        {
-            "openapi": "3.1.0",
-            "info": {
-                "title": "hoctap_learn API",
-                "version": "1",
-                "description": (
-                    "API JSON của nền tảng Tuần lễ học tập suốt đời. Lỗi trả về "
-                    '{"error": "…"} với mã 4xx. Xác thực bằng Bearer token '
-                    "(POST /api/v1/auth/token) hoặc phiên đăng nhập trình duyệt "
-                    "(khi đó các yêu cầu ghi cần tiêu đề X-CSRFToken)."
-                ),
-            },
-            "servers": [{"url": "/"}],
-            "components": {
-                "securitySchemes": {
-                    "bearer": {"type": "http", "scheme": "bearer"},
-                    "session": {"type": "apiKey", "in": "cookie", "name": "session"},
-                },
-                "schemas": {"Error": _ERROR, **parts["schemas"]},
-            },
-            "paths": dict(sorted(parts["paths"].items())),
-        }
-    )
-
-
-_ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {"error": {"type": "string", "description": "Thông báo tiếng Việt"}},
-}
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict, description: str = "OK") -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _errors(*codes: int) -> dict:
-    text = {400: "Dữ liệu không hợp lệ", 401: "Chưa đăng nhập", 403: "Không có quyền",
-            404: "Không tìm thấy", 409: "Xung đột (vòng đóng, hết lượt, hết giờ)",
-            429: "Quá nhiều yêu cầu"}  # fmt: skip
-    return {str(c): _json(_ref("Error"), text[c]) for c in codes}
-
+from ..api.openapi import errors as _errors
+from ..api.openapi import json_body as _json
+from ..api.openapi import ref as _ref
 
 _SECURED = [{"bearer": []}, {"session": []}]
 _SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}

@@ -2,8 +2,10 @@
 
 
 def init_app(app) -> None:
+    from ..api.openapi import register_paths
     from ..core import register_entry
     from . import cli, views
+    from .openapi import REPORT_PATHS
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api_bp)
@@ -16,3 +18,4 @@ def init_app(app) -> None:
         order=70,
         staff_only=True,
     )
+    register_paths(app, REPORT_PATHS)
