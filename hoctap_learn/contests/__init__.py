@@ -13,6 +13,7 @@ def init_app(app) -> None:
         cli,
         content,
         entry_views,
+        figures,
         openapi,
         organizer_entries,
         organizer_views,

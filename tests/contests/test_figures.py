@@ -1,0 +1,62 @@
+"""Contest figures in the reports: people vs lượt, roll-up, rounds, practice left out."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from hoctap_learn.contests import attempts
+from hoctap_learn.contests.models import Round
+from hoctap_learn.reports.services import build_filters
+from hoctap_learn.reports.tables import build_table
+from hoctap_learn.units import services as units
+
+from .helpers import T0, make_contest, participant
+
+
+def _play(db, user, round_, start):
+    attempt = attempts.start_attempt(user, round_.id, start, rng=random.Random(1))
+    attempts.submit_attempt(user, attempt.id, start + timedelta(seconds=30), answers={})
+    db.session.commit()
+
+
+def _rows(table) -> dict:
+    keys = [c.key for c in table.columns]
+    return {row[0]: dict(zip(keys, row, strict=True)) for row in table.rows}
+
+
+def test_people_and_attempts_roll_up_and_split_by_round(db, content):
+    campaign = units.get_campaign("2022")
+    vungtau, datdo = units.get_unit("brvt-vungtau"), units.get_unit("brvt-datdo")
+    contest, round1 = make_contest(unit=units.get_unit("brvt-sogddt"), attempts_allowed=3)
+    contest.campaign_id = campaign.id
+    practice = Round(
+        contest=contest, slug="thu", title="Vòng thi thử", is_practice=True, opens_at=T0,
+        closes_at=None, questions_per_attempt=5, time_limit_seconds=600, attempts_allowed=5,
+        reveal_answers="after_submit",
+    )  # fmt: skip
+    db.session.add(practice)
+    db.session.commit()
+    lan = participant(unit=vungtau, full_name="Lan")
+    minh = participant(unit=datdo, full_name="Minh")
+    day1, day2 = T0 + timedelta(hours=2), T0 + timedelta(days=1, hours=2)
+    _play(db, lan, round1, day1)
+    _play(db, lan, round1, day2)  # a second attempt: one person, two lượt
+    _play(db, minh, round1, day1)
+    _play(db, minh, practice, day1)  # practice: not counted
+
+    rows = _rows(build_table(build_filters(None, "2022"), "unit"))
+    assert (rows["brvt-vungtau"]["contest_people"], rows["brvt-vungtau"]["contest_attempts"]) == (
+        1, 2,
+    )  # fmt: skip
+    assert (rows["brvt-datdo"]["contest_people"], rows["brvt-datdo"]["contest_attempts"]) == (1, 1)
+    assert (rows["brvt"]["contest_people"], rows["brvt"]["contest_attempts"]) == (2, 3)
+
+    by_round = build_table(build_filters(None, "2022"), "round")
+    mine = {row[1]: row[2:] for row in by_round.rows}
+    assert mine["Cuộc thi thử – Vòng 1"] == [2, 3]
+    assert not any("Vòng thi thử" in label for label in mine)
+
+    first_day = _rows(build_table(build_filters(None, "2022", None, "2022-10-19", "2022-10-19"),
+                                  "unit"))  # fmt: skip
+    assert first_day["brvt"]["contest_attempts"] == 2
