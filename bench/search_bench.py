@@ -236,13 +236,22 @@ def run_fts(conn: sqlite3.Connection, mix: list[dict]) -> dict[str, list[float]]
             "SELECT s.subject, count(*) FROM m JOIN doc_subjects s ON s.doc = m.id "
             "GROUP BY s.subject ORDER BY 2 DESC LIMIT 30"
         ).fetchall()
-        conn.execute(
-            "SELECT fts.rowid, highlight(fts, 0, '<mark>', '</mark>'), "
-            "snippet(fts, 3, '<mark>', '</mark>', '…', 24) FROM fts "
+        # Rank first, then highlight only the page: snippet() on every match would be a
+        # strawman baseline.
+        page = conn.execute(
+            "SELECT fts.rowid, bm25(fts, 8.0, 4.0, 2.0, 1.0) AS score FROM fts "
             "WHERE fts MATCH ? AND fts.rowid IN (SELECT id FROM m) "
-            "ORDER BY bm25(fts, 8.0, 4.0, 2.0, 1.0) LIMIT 20 OFFSET ?",
+            "ORDER BY score LIMIT 20 OFFSET ?",
             (match, (q["page"] - 1) * 20),
         ).fetchall()  # fmt: skip
+        if page:
+            marks = ",".join("?" * len(page))
+            conn.execute(
+                "SELECT fts.rowid, highlight(fts, 0, '<mark>', '</mark>'), "
+                "snippet(fts, 3, '<mark>', '</mark>', '…', 24) FROM fts "
+                f"WHERE fts MATCH ? AND fts.rowid IN ({marks})",
+                (match, *[r[0] for r in page]),
+            ).fetchall()  # fmt: skip
 
     for q in mix:
         one(q)

@@ -73,7 +73,7 @@ class Resource(db.Model):
     #: The rights statement as the source wrote it.
     rights: Mapped[str | None] = mapped_column(String(1000))
     #: Where the resource lives at its provider.
-    url: Mapped[str] = mapped_column(String(2000))
+    url: Mapped[str] = mapped_column(String(2000), index=True)
     #: Year of publication.
     year: Mapped[int | None]
     #: How the record entered: ``content``, ``import``, ``harvest:<source>``…

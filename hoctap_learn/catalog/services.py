@@ -94,7 +94,8 @@ def clean_record(data: ResourceInput) -> CleanRecord:
     url = (data.url or "").strip()
     if not url:
         raise RecordError("thiếu đường dẫn (url)")
-    if len(url) > URL_MAX or not valid_url(url):
+    # bytes, not characters: the URL is indexed, and index entries have a size limit
+    if len(url.encode("utf-8")) > URL_MAX or not valid_url(url):
         raise RecordError(f"đường dẫn không hợp lệ: {url[:100]}")
     description, trimmed = to_text(data.description, DESCRIPTION_MAX)
     if trimmed:
