@@ -153,6 +153,10 @@ def _has_terms(q) -> bool:
 
 
 def _matching_docs(searcher, q) -> np.ndarray:
+    if not isinstance(q, Every):
+        fast = ranking.match_terms(searcher.reader(), q)
+        if fast is not None:
+            return fast
     ids = searcher.reader().all_doc_ids() if isinstance(q, Every) else searcher.docs_for_query(q)
     docs = np.fromiter(ids, dtype=np.int64)
     docs.sort()

@@ -185,3 +185,17 @@ def test_numpy_postings_match_whoosh_across_blocks(app, db):
     # more repetitions of "số" in a short title rank higher
     top = run(q="số", per_page=3).results
     assert all(r["title"].endswith("số số") for r in top)
+
+
+def test_plain_words_are_matched_by_numpy_exactly_like_whoosh(catalog):
+    """The numpy fast path (AND/OR of plain words) and Whoosh's matcher agree."""
+    from hoctap_learn.search import query, ranking, store
+
+    searcher = store.get_searcher()
+    for text, use_or in (("hoc", False), ("hoc tap", False), ("chuyen doi so", False),
+                         ("physics khunglong", True), ("dao tao", True)):  # fmt: skip
+        q = query.parse(searcher.schema, text, use_or=use_or, purpose="match")
+        fast = ranking.match_terms(searcher.reader(), q)
+        assert fast is not None
+        slow = sorted(searcher.docs_for_query(q))
+        assert fast.tolist() == slow, text
