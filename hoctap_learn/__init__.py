@@ -42,6 +42,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(env_config)
     app.config.update(config or {})
 
+    # Keep the documented key order (total, page, …) and readable Vietnamese in JSON.
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)

@@ -67,7 +67,6 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_STRATEGY": "moving-window",
-    "JSON_SORT_KEYS": False,
     #: Argon2id cost; tests lower it (hashing is deliberately slow).
     "HOCTAP_ARGON2": {"time_cost": 3, "memory_cost": 65536, "parallelism": 2},
     "HOCTAP_TIMEZONE": "Asia/Ho_Chi_Minh",
