@@ -16,21 +16,24 @@ from collections import OrderedDict
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.query import Phrase
 from whoosh.util.numeric import byte_to_length
 
 from ..catalog.vocab import fold
+from .analysis import folded_analyzer
 from .schema import TEXT_FIELDS
 
 K1 = 1.2
 B = 0.75
 #: Score added when the query's words stand together (slop 1) in a field.
 PROXIMITY_BONUS = {"title_f": 6.0, "subjects_f": 3.0}
+#: How many of the best BM25 candidates get the proximity check.
+PROXIMITY_DEPTH = 300
 #: Postings arrays kept per process (a term of a field of a segment each).
 POSTINGS_CACHE_SIZE = 4096
 #: A prefix expands to at most this many indexed words.
 MAX_EXPANSION = 64
 
+_ANALYZER = folded_analyzer()
 _BYTE_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 
 
@@ -165,17 +168,39 @@ def bm25(reader, terms: dict[str, set[bytes]], size: int) -> np.ndarray:
 
 
 def proximity(searcher, words: list[str], scores: np.ndarray, candidates: np.ndarray) -> None:
-    """Add a bonus to candidates whose fields hold the words side by side."""
+    """Re-rank: add a bonus to the best BM25 candidates whose title or subjects hold the
+    query's words side by side (in order, at most one word between).
+
+    Only the top PROXIMITY_DEPTH candidates are checked, from their stored text: every page a
+    reader reaches is inside that depth, and checking positions over the whole index through
+    Whoosh's span matchers was most of a multi-word query's time.
+    """
     if not 2 <= len(words) <= 8:
         return
     folded = [fold(w) for w in words]
-    member = np.zeros(len(scores), dtype=bool)
-    member[candidates] = True
-    for field, bonus in PROXIMITY_BONUS.items():
-        docs = np.fromiter(searcher.docs_for_query(Phrase(field, folded, slop=1)), dtype=np.int64)
-        if len(docs):
-            docs = docs[member[docs]]
-            scores[docs] += bonus
+    for docnum in top(scores, candidates, 0, PROXIMITY_DEPTH):
+        fields = searcher.stored_fields(int(docnum))
+        if _adjacent(folded, fields.get("title", "")):
+            scores[docnum] += PROXIMITY_BONUS["title_f"]
+        elif any(_adjacent(folded, s) for s in fields.get("payload", {}).get("subjects", [])):
+            scores[docnum] += PROXIMITY_BONUS["subjects_f"]
+
+
+def _adjacent(words: list[str], text: str) -> bool:
+    tokens = [token.text for token in _ANALYZER(text)]
+    for start, token in enumerate(tokens):
+        if token != words[0]:
+            continue
+        position, found = start, True
+        for word in words[1:]:
+            window = tokens[position + 1 : position + 3]  # slop 1
+            if word not in window:
+                found = False
+                break
+            position += 1 + window.index(word)
+        if found:
+            return True
+    return False
 
 
 def top(scores: np.ndarray, candidates: np.ndarray, start: int, stop: int) -> np.ndarray:

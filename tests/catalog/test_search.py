@@ -199,3 +199,14 @@ def test_plain_words_are_matched_by_numpy_exactly_like_whoosh(catalog):
         assert fast is not None
         slow = sorted(searcher.docs_for_query(q))
         assert fast.tolist() == slow, text
+
+
+def test_words_typed_together_rank_first(catalog):
+    """The proximity re-rank: "tập học" apart vs "học tập" side by side in a title."""
+    from hoctap_learn.search.ranking import _adjacent
+
+    assert _adjacent(["hoc", "tap"], "Học tập suốt đời")
+    assert _adjacent(["hoc", "tap"], "Học cách tập")  # one word between is still "together"
+    assert not _adjacent(["hoc", "tap"], "Học cách thở rồi tập")
+    assert not _adjacent(["tap", "hoc"], "Học tập")
+    assert ids(run(q="hoc tap"))[0] == "t:hoc-tap"
