@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import GENDERS, TARGET_GROUPS, User
 from ..core.types import UTCDateTime, utcnow
+from ..core.types import sql_in as _in
 from ..extensions import db
 from ..units.models import Campaign, Unit
 
@@ -45,10 +46,6 @@ MODES = {"truc_tiep": "Trực tiếp", "truc_tuyen": "Trực tuyến", "ket_hop"
 
 #: Dimensions of the optional participants breakdown and their allowed keys.
 BREAKDOWN_DIMENSIONS = {"target_group": TARGET_GROUPS, "gender": GENDERS}
-
-
-def _in(column: str, values) -> str:
-    return "{} IN ({})".format(column, ", ".join(f"'{v}'" for v in values))
 
 
 class Activity(db.Model):

@@ -330,33 +330,30 @@ def set_funding(actor, unit: Unit, campaign: Campaign, data: FundingInput) -> Fu
         ),
         "note": _clean_text(data.note, "ghi chú", "note", MAX_TEXT),
     }
-    funding = get_funding(unit, campaign)
-    if funding is None:
-        funding = Funding(
-            unit_id=unit.id,
-            campaign_id=campaign.id,
-            updated_by_id=getattr(actor, "id", None),
+    return _save_unit_row(
+        actor, "funding", Funding, get_funding(unit, campaign), unit, campaign, values,
+        {k: [None, v] for k, v in values.items()},
+    )  # fmt: skip
+
+
+def _save_unit_row(actor, kind, model, row, unit, campaign, values: dict, created: dict):
+    """Create or update the one row a unit has per campaign (funding, report), logging it."""
+    if row is None:
+        row = model(
+            unit_id=unit.id, campaign_id=campaign.id, updated_by_id=getattr(actor, "id", None),
             **values,
-        )
-        db.session.add(funding)
+        )  # fmt: skip
+        db.session.add(row)
         db.session.flush()
-        log_change(
-            actor,
-            "funding",
-            funding.id,
-            unit.id,
-            campaign.id,
-            "create",
-            {k: [None, v] for k, v in values.items()},
-        )
+        log_change(actor, kind, row.id, unit.id, campaign.id, "create", created)
     else:
-        changes = _diff(funding, values)
+        changes = _diff(row, values)
         if changes:
-            funding.updated_at = utcnow()
-            funding.updated_by_id = getattr(actor, "id", None)
-            log_change(actor, "funding", funding.id, unit.id, campaign.id, "update", changes)
+            row.updated_at = utcnow()
+            row.updated_by_id = getattr(actor, "id", None)
+            log_change(actor, kind, row.id, unit.id, campaign.id, "update", changes)
     db.session.flush()
-    return funding
+    return row
 
 
 # --- the unit's report (MẪU BC narratives and submission) ------------------------------------
@@ -400,33 +397,10 @@ def _report_values(data: ReportInput) -> dict:
 def save_report(actor, unit: Unit, campaign: Campaign, data: ReportInput) -> ReportSubmission:
     require_manage(actor, unit)
     values = _report_values(data)
-    report = get_report(unit, campaign)
-    if report is None:
-        report = ReportSubmission(
-            unit_id=unit.id,
-            campaign_id=campaign.id,
-            updated_by_id=getattr(actor, "id", None),
-            **values,
-        )
-        db.session.add(report)
-        db.session.flush()
-        log_change(
-            actor,
-            "report",
-            report.id,
-            unit.id,
-            campaign.id,
-            "create",
-            {k: [None, v] for k, v in values.items() if v},
-        )
-    else:
-        changes = _diff(report, values)
-        if changes:
-            report.updated_at = utcnow()
-            report.updated_by_id = getattr(actor, "id", None)
-            log_change(actor, "report", report.id, unit.id, campaign.id, "update", changes)
-    db.session.flush()
-    return report
+    return _save_unit_row(
+        actor, "report", ReportSubmission, get_report(unit, campaign), unit, campaign, values,
+        {k: [None, v] for k, v in values.items() if v},
+    )  # fmt: skip
 
 
 def set_submitted(actor, unit: Unit, campaign: Campaign, submitted: bool) -> ReportSubmission:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..catalog.models import Provider
 from ..core.types import UTCDateTime, utcnow
+from ..core.types import sql_in as _in
 from ..extensions import db
 from ..units.models import Unit
 
@@ -29,10 +30,6 @@ STATUSES = {
 }
 #: The counters of a run, in display order.
 COUNTS = ("new", "updated", "unchanged", "withdrawn", "duplicates", "rejected")
-
-
-def _in(column: str, values) -> str:
-    return "{} IN ({})".format(column, ", ".join(f"'{v}'" for v in values))
 
 
 class HarvestSource(db.Model):

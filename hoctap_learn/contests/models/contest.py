@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...core.types import UTCDateTime, utcnow
+from ...core.types import sql_in as _in
 from ...extensions import db
 from ...units.models import Campaign, Unit
 
@@ -18,10 +19,6 @@ REVEAL_MODES = {
     "after_close": "Sau khi vòng thi kết thúc",
     "never": "Không công bố",
 }
-
-
-def _in(column: str, values) -> str:
-    return "{} IN ({})".format(column, ", ".join(f"'{v}'" for v in values))
 
 
 class Contest(db.Model):

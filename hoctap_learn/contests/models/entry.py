@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...accounts.models import User
 from ...core.types import UTCDateTime, utcnow
+from ...core.types import sql_in as _in
 from ...extensions import db
 
 ENTRY_KINDS = {
@@ -19,10 +20,6 @@ ENTRY_KINDS = {
     "link": "Đường dẫn video",
 }
 ENTRY_STATUSES = {"pending": "Chờ duyệt", "approved": "Đã duyệt", "rejected": "Không duyệt"}
-
-
-def _in(column: str, values) -> str:
-    return "{} IN ({})".format(column, ", ".join(f"'{v}'" for v in values))
 
 
 class Entry(db.Model):
