@@ -12,11 +12,11 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_login import current_user
 
+from ..accounts.models import User
 from ..core.errors import ValidationError
 from ..core.types import utcnow
 from ..extensions import csrf, db, limiter
-from . import attempts, lookup, ranking, tokens
-from .models import Attempt
+from . import attempts, lookup, ranking, sheet, tokens
 from .serialize import (
     attempt_dict,
     contest_dict,
@@ -40,14 +40,12 @@ def _bearer() -> str | None:
 
 @bp.before_request
 def authenticate():
-    g.api_user = None
-    g.api_token = None
+    g.api_caller = None  # anything with the user's `.id`: a tokens.Caller or the session user
     presented = _bearer()
     if presented is not None:
-        row = tokens.resolve(presented, utcnow())
-        if row is None:
+        g.api_caller = tokens.resolve(presented, utcnow())
+        if g.api_caller is None:
             abort(401, "Mã truy cập (token) không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
-        g.api_user, g.api_token = row.user, row
         return
     if not current_user.is_authenticated:
         return  # anonymous: reads only; routes that need a user answer 401
@@ -55,13 +53,27 @@ def authenticate():
         "contests_api.issue_token"
     ):
         csrf.protect()
-    g.api_user = current_user._get_current_object()
+    g.api_caller = current_user._get_current_object()
 
 
-def _user():
-    if g.api_user is None:
+def _caller():
+    """The authenticated caller, for services that only need the user's id."""
+    if g.api_caller is None:
         abort(401, "Bạn cần đăng nhập.")
-    return g.api_user
+    return g.api_caller
+
+
+def _viewer() -> User | None:
+    """The calling user, loaded (for eligibility and visibility), or None if anonymous."""
+    caller = g.api_caller
+    if isinstance(caller, tokens.Caller):
+        return db.session.get(User, caller.id)
+    return caller
+
+
+def _user() -> User:
+    _caller()
+    return _viewer()
 
 
 def _json_body() -> dict:
@@ -112,9 +124,9 @@ def issue_token():
 
 @bp.route("/auth/token", methods=["DELETE"])
 def revoke_token():
-    if g.api_token is None:
+    if not isinstance(g.api_caller, tokens.Caller):
         abort(401, "Gửi token cần thu hồi trong tiêu đề Authorization: Bearer.")
-    tokens.revoke(g.api_token, utcnow())
+    tokens.revoke(g.api_caller.token_id, utcnow())
     db.session.commit()
     return "", 204
 
@@ -125,18 +137,18 @@ def revoke_token():
 @bp.route("/contests")
 def contest_list():
     now = utcnow()
-    return jsonify(results=[contest_dict(c, now) for c in lookup.visible_contests(g.api_user)])
+    return jsonify(results=[contest_dict(c, now) for c in lookup.visible_contests(_viewer())])
 
 
 @bp.route("/contests/<slug>")
 def contest_detail(slug: str):
-    contest = lookup.visible_contest(slug, g.api_user)
+    contest = lookup.visible_contest(slug, _viewer())
     return jsonify(contest_dict(contest, utcnow(), with_rules=True))
 
 
 @bp.route("/contests/<slug>/rounds")
 def round_list(slug: str):
-    contest = lookup.visible_contest(slug, g.api_user)
+    contest = lookup.visible_contest(slug, _viewer())
     now = utcnow()
     return jsonify(results=[round_dict(r, now) for r in contest.rounds])
 
@@ -156,7 +168,7 @@ def start(slug: str, round_slug: str):
 
 @bp.route("/contests/attempts/<int:attempt_id>")
 def attempt_detail(attempt_id: int):
-    user = _user()
+    user = _caller()
     now = utcnow()
     data = _committed(
         attempts.get_attempt, user, attempt_id, now,
@@ -167,23 +179,19 @@ def attempt_detail(attempt_id: int):
 
 @bp.route("/contests/attempts/<int:attempt_id>/answers", methods=["PUT", "POST"])
 def save(attempt_id: int):
-    user = _user()
+    user = _caller()
     data = _json_body()
     now = utcnow()
-
-    def save_and_time_left():
-        saved = attempts.save_answers(user, attempt_id, data.get("answers") or {}, now,
-                                      prediction=data.get("prediction"))  # fmt: skip
-        attempt = db.session.get(Attempt, attempt_id)  # already in the session: no query
-        return saved, attempts.seconds_left(attempt, now)
-
-    saved, seconds_left = _committed(save_and_time_left)
-    return jsonify(saved=saved, seconds_left=seconds_left, server_time=now.isoformat())
+    saved = _committed(attempts.save_answers, user, attempt_id, data.get("answers") or {}, now,
+                       prediction=data.get("prediction"))  # fmt: skip
+    return jsonify(
+        saved=saved.saved, seconds_left=saved.seconds_left(now), server_time=now.isoformat()
+    )
 
 
 @bp.route("/contests/attempts/<int:attempt_id>/submit", methods=["POST"])
 def submit(attempt_id: int):
-    user = _user()
+    user = _caller()
     data = request.get_json(silent=True) or {}
     if not isinstance(data, dict):
         raise ValidationError("Nội dung yêu cầu phải là một đối tượng JSON.")
@@ -197,10 +205,10 @@ def submit(attempt_id: int):
 
 @bp.route("/contests/attempts/<int:attempt_id>/result")
 def result(attempt_id: int):
-    user = _user()
+    user = _caller()
     now = utcnow()
     result = _committed(
-        attempts.get_attempt, user, attempt_id, now,
+        sheet.load, user, attempt_id, now,
         render=lambda a: result_dict(a, now) if a.finished else None,
     )  # fmt: skip
     if result is None:
@@ -210,7 +218,7 @@ def result(attempt_id: int):
 
 @bp.route("/contests/<slug>/leaderboard")
 def leaderboard(slug: str):
-    contest = lookup.visible_contest(slug, g.api_user)
+    contest = lookup.visible_contest(slug, _viewer())
     round_slug = request.args.get("round") or None
     round_ = lookup.round_of(contest, round_slug) if round_slug else None
     try:

@@ -77,11 +77,12 @@ def attempt_dict(attempt, now: datetime, prediction: int | None = None) -> dict:
     }
 
 
-def result_dict(attempt, now: datetime) -> dict:
-    revealed = attempts.answers_revealed(attempt, now)
+def result_dict(sheet, now: datetime) -> dict:
+    """A finished attempt (a `sheet.Sheet` with its questions) as the API returns it."""
+    revealed = sheet.answers_revealed(now)
     questions = []
-    for view, aq in zip(attempts.question_views(attempt), attempt.questions, strict=True):
-        q = aq.question
+    for q in sheet.questions:
+        view = q.view()
         item = {
             "id": view.id,
             "position": view.position,
@@ -89,24 +90,24 @@ def result_dict(attempt, now: datetime) -> dict:
             "text": view.text,
             "options": view.options,
             "answer": view.response,
-            "points": aq.points,
-            "max_points": aq.max_points,
+            "points": q.points,
+            "max_points": q.max_points,
         }
         if revealed:
             item["correct_answer"] = scoring.correct_answer(q.type, q.options, q.answer)
-            item["feedback"] = q.general_feedback
+            item["feedback"] = q.feedback
         questions.append(item)
     return {
-        "id": attempt.id,
-        "contest": attempt.round.contest.slug,
-        "round": attempt.round.slug,
-        "status": attempt.status,
-        "finished_by": attempt.finished_by,
-        "score": attempt.score,
-        "max_score": attempt.max_score,
-        "duration_seconds": (attempt.duration_ms or 0) / 1000,
-        "started_at": iso(attempt.started_at),
-        "submitted_at": iso(attempt.submitted_at),
+        "id": sheet.id,
+        "contest": sheet.contest_slug,
+        "round": sheet.round_slug,
+        "status": sheet.status,
+        "finished_by": sheet.finished_by,
+        "score": sheet.score,
+        "max_score": sheet.max_score,
+        "duration_seconds": (sheet.duration_ms or 0) / 1000,
+        "started_at": iso(sheet.started_at),
+        "submitted_at": iso(sheet.submitted_at),
         "answers_revealed": revealed,
         "questions": questions,
     }

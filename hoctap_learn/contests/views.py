@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 from ..core.errors import DomainError, ValidationError
 from ..core.types import utcnow
 from ..extensions import db
-from . import attempts, lookup, ranking, scoring
+from . import attempts, lookup, ranking, scoring, sheet
+from .models import Round
 
 bp = Blueprint("contests", __name__, url_prefix="/contests", template_folder="templates")
 
@@ -148,16 +149,24 @@ def submit(attempt_id: int):
 @login_required
 def result(attempt_id: int):
     now = utcnow()
-    attempt = attempts.get_attempt(current_user, attempt_id, now)
-    db.session.commit()
+    attempt = sheet.load(current_user, attempt_id, now)
+    db.session.commit()  # an expired attempt has just been finalised
     if not attempt.finished:
         abort(409, "Lượt thi chưa kết thúc.")
-    revealed = attempts.answers_revealed(attempt, now)
-    rows = []
-    for view, aq in zip(attempts.question_views(attempt), attempt.questions, strict=True):
-        q = aq.question
-        correct = scoring.correct_answer(q.type, q.options, q.answer) if revealed else None
-        rows.append({"view": view, "aq": aq, "correct": correct, "feedback": q.general_feedback})
+    revealed = attempt.answers_revealed(now)
+    rows = [
+        {
+            "view": q.view(),
+            "aq": q,
+            "correct": scoring.correct_answer(q.type, q.options, q.answer) if revealed else None,
+            "feedback": q.feedback,
+        }
+        for q in attempt.questions
+    ]
     return render_template(
-        "contests/result.html", attempt=attempt, round=attempt.round, rows=rows, revealed=revealed
+        "contests/result.html",
+        attempt=attempt,
+        round=db.session.get(Round, attempt.round_id),
+        rows=rows,
+        revealed=revealed,
     )

@@ -64,6 +64,16 @@ def test_expired_token_is_refused(client, db):
     assert client.get(BASE, headers=bogus).status_code == 401
 
 
+def test_token_of_a_deactivated_user_is_refused(client, db):
+    user = participant()
+    headers = token_for(client, user)
+    assert client.get(BASE, headers=headers).status_code == 200
+    user.active = False
+    db.session.commit()
+    response = client.get(BASE, headers=headers)
+    assert response.status_code == 401 and "token" in response.json["error"]
+
+
 def test_full_flow_with_bearer_token(client, db):
     contest, round_ = open_contest()
     user = participant()

@@ -122,7 +122,7 @@ def test_autosave_and_submit_scores_all_types(db):
     _, round_ = make_contest()
     user = participant()
     attempt = start(db, user, round_)
-    assert attempts.save_answers(user, attempt.id, all_correct(attempt), NOW) == 5
+    assert attempts.save_answers(user, attempt.id, all_correct(attempt), NOW).saved == 5
     db.session.commit()
     done = attempts.submit_attempt(user, attempt.id, NOW + timedelta(minutes=2))
     db.session.commit()

@@ -76,3 +76,36 @@ def test_concurrent_submits_finish_once(app, db):
     assert len(results) == 4 and len(set(results)) == 1
     row = db.session.get(Attempt, attempt_id)
     assert row.finished_by == "participant" and row.duration_ms == 30_000
+
+
+def test_autosave_racing_a_submit_is_counted_or_refused(app, db):
+    """An autosave acknowledged before the submit ended the attempt is in its score; one
+    that arrives after is refused. Never acknowledged and then lost."""
+    _, round_ = make_contest()
+    user = participant()
+    attempt = attempts.start_attempt(user, round_.id, NOW)
+    db.session.commit()
+    attempt_id, user_id = attempt.id, user.id
+    tf = next(aq.id for aq in attempt.questions if aq.question.type == "true_false")
+    db.session.remove()
+    later = NOW + timedelta(seconds=30)
+
+    def save_or_submit(u):
+        if threading.current_thread().name.endswith("save"):
+            return ("saved", attempts.save_answers(u, attempt_id, {str(tf): True}, later).saved)
+        done = attempts.submit_attempt(u, attempt_id, later)
+        return ("submitted", done.score)
+
+    worker, results, errors = race(app, save_or_submit, n=2)
+    threads = [threading.Thread(target=worker, args=(user_id,), name=f"race-{kind}")
+               for kind in ("save", "submit")]  # fmt: skip
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    saved = ("saved", 1) in results
+    assert len(results) + len(errors) == 2
+    assert all(isinstance(e, attempts.AttemptClosed) for e in errors)
+    assert saved or len(errors) == 1  # the save either landed or was refused, with a message
+    row = db.session.get(Attempt, attempt_id)
+    assert row.finished and row.score == (1 if saved else 0)

@@ -1,0 +1,379 @@
+"""Saving, submitting and reading an attempt as plain rows: the hot paths of a contest.
+
+Every participant autosaves many times and submits once, mostly all in the same minutes,
+so these paths run a handful of SQLAlchemy Core statements on the session's connection
+and build no ORM objects. Ending an attempt (the participant's submit or the deadline)
+has this one implementation, used by the API, the pages, the ranking and the CLI.
+
+Only the server's clock counts: functions take ``now`` so tests control time. They never
+commit; the caller does. An attempt ends with an UPDATE conditional on it still being in
+progress. That statement is the lock: two submits racing end it exactly once and both
+return the same result, and every autosave acknowledged before it is counted, because
+its questions are read only after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.util import identity_key
+
+from ..core.errors import Conflict, NotFound, ValidationError
+from ..core.types import utcnow
+from ..extensions import db
+from . import scoring
+from .models import Attempt, AttemptQuestion, Contest, Prediction, Question, Round
+
+A = Attempt.__table__
+AQ = AttemptQuestion.__table__
+Q = Question.__table__
+R = Round.__table__
+C = Contest.__table__
+P = Prediction.__table__
+
+LATE_MESSAGE = "Đã hết thời gian làm bài; câu trả lời gửi sau thời hạn không được ghi nhận."
+SUBMITTED_MESSAGE = "Bạn đã nộp bài; không thể sửa câu trả lời."
+
+
+class AttemptClosed(Conflict):
+    """Answers arrived after the deadline plus grace. The attempt has been finalised, so
+    callers commit before turning this into a response."""
+
+
+def grace() -> timedelta:
+    return timedelta(seconds=current_app.config.get("HOCTAP_CONTEST_GRACE_SECONDS", 15))
+
+
+@dataclass
+class QuestionView:
+    """A question as the participant sees it: no answers, options in the attempt's order."""
+
+    id: int
+    position: int
+    type: str
+    text: str
+    options: list[dict]
+    response: object
+
+
+def shown_options(qtype: str, options: list, option_order: list) -> list[dict]:
+    """Options in the order shown; their ids are indices into the stored options."""
+    if qtype == "true_false":
+        return [{"id": True, "text": "Đúng"}, {"id": False, "text": "Sai"}]
+    return [{"id": i, "text": options[i]["text"]} for i in option_order]
+
+
+def answers_revealed(mode: str, finished: bool, closes_at: datetime | None, now: datetime) -> bool:
+    """Whether a round with reveal `mode` shows the correct answers of an attempt now."""
+    if not finished:
+        return False
+    if mode == "after_submit":
+        return True
+    if mode == "after_close":
+        return closes_at is not None and now >= closes_at
+    return False
+
+
+@dataclass
+class SheetQuestion:
+    id: int
+    position: int
+    type: str
+    text: str
+    options: list
+    answer: object
+    feedback: str
+    option_order: list
+    response: object
+    points: float | None
+    max_points: float
+
+    def view(self) -> QuestionView:
+        options = shown_options(self.type, self.options, self.option_order)
+        return QuestionView(self.id, self.position, self.type, self.text, options, self.response)
+
+
+@dataclass
+class Sheet:
+    """An attempt with its round's settings and (once loaded) its questions."""
+
+    id: int
+    user_id: int
+    round_id: int
+    number: int
+    status: str
+    finished_by: str | None
+    started_at: datetime
+    deadline_at: datetime
+    submitted_at: datetime | None
+    score: float | None
+    max_score: float
+    duration_ms: int | None
+    contest_slug: str
+    round_slug: str
+    reveal_answers: str
+    closes_at: datetime | None
+    prediction_enabled: bool
+    questions: list[SheetQuestion] | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status == "finished"
+
+    def answers_revealed(self, now: datetime) -> bool:
+        return answers_revealed(self.reveal_answers, self.finished, self.closes_at, now)
+
+
+# The statements are built once, with bind parameters: building and caching a statement
+# costs about as much as running it on SQLite.
+_ID = bindparam("attempt_id")
+_HEAD = (
+    select(
+        A.c.id, A.c.user_id, A.c.round_id, A.c.number, A.c.status, A.c.finished_by,
+        A.c.started_at, A.c.deadline_at, A.c.submitted_at, A.c.score, A.c.max_score,
+        A.c.duration_ms, C.c.slug.label("contest_slug"), R.c.slug.label("round_slug"),
+        R.c.reveal_answers, R.c.closes_at, R.c.prediction_enabled,
+    )
+    .join(R, R.c.id == A.c.round_id)
+    .join(C, C.c.id == R.c.contest_id)
+    .where(A.c.id == _ID)
+)  # fmt: skip
+_QUESTIONS = (
+    select(
+        AQ.c.id, AQ.c.position, Q.c.type, Q.c.text, Q.c.options, Q.c.answer,
+        Q.c.general_feedback.label("feedback"), AQ.c.option_order, AQ.c.response,
+        AQ.c.points, AQ.c.max_points,
+    )
+    .join(Q, Q.c.id == AQ.c.question_id)
+    .where(AQ.c.attempt_id == _ID)
+    .order_by(AQ.c.position)
+)  # fmt: skip
+#: What validating an autosave needs, and nothing more.
+_SHAPES = (
+    select(AQ.c.id, AQ.c.position, Q.c.type, Q.c.options)
+    .join(Q, Q.c.id == AQ.c.question_id)
+    .where(AQ.c.attempt_id == _ID)
+)
+#: An autosave's lock and check in one: own attempt, in progress, in time.
+_LOCK_FOR_SAVE = (
+    update(A)
+    .where(
+        A.c.id == _ID,
+        A.c.user_id == bindparam("owner"),
+        A.c.status == "in_progress",
+        A.c.deadline_at >= bindparam("earliest"),
+    )
+    .values(last_saved_at=bindparam("now"))
+    .returning(A.c.deadline_at, A.c.round_id)
+)
+#: Ending an attempt; matches nothing when it has already ended.
+_END = (
+    update(A)
+    .where(A.c.id == _ID, A.c.status == "in_progress")
+    .values(
+        status="finished",
+        finished_by=bindparam("by"),
+        submitted_at=bindparam("at"),
+        last_saved_at=bindparam("now"),
+    )
+)
+_SET_SCORE = (
+    update(A)
+    .where(A.c.id == _ID)
+    .values(score=bindparam("total"), duration_ms=bindparam("duration"))
+)  # fmt: skip
+_SET_ANSWERS = (
+    update(AQ).where(AQ.c.id == bindparam("aq_id")).values(response=bindparam("aq_response"))
+)
+_SET_POINTS = (
+    update(AQ)
+    .where(AQ.c.id == bindparam("aq_id"))
+    .values(response=bindparam("aq_response"), points=bindparam("aq_points"))
+)
+_PREDICTION_ENABLED = select(R.c.prediction_enabled).where(R.c.id == bindparam("round_id"))
+_SET_PREDICTION = (
+    update(P)
+    .where(P.c.user_id == bindparam("p_user"), P.c.round_id == bindparam("p_round"))
+    .values(value=bindparam("p_value"))
+)
+_EXPIRED = select(A.c.id).where(A.c.status == "in_progress", A.c.deadline_at < bindparam("limit"))
+
+
+def _execute(statement, params=None):
+    return db.session.connection().execute(statement, params)
+
+
+def _head(attempt_id: int) -> Sheet | None:
+    row = _execute(_HEAD, {"attempt_id": attempt_id}).first()
+    return Sheet(**row._mapping) if row is not None else None
+
+
+def _with_questions(sheet: Sheet) -> Sheet:
+    rows = _execute(_QUESTIONS, {"attempt_id": sheet.id})
+    sheet.questions = [SheetQuestion(**row._mapping) for row in rows]
+    return sheet
+
+
+def _own(user_id: int, attempt_id: int) -> Sheet:
+    sheet = _head(attempt_id)
+    if sheet is None or sheet.user_id != user_id:
+        raise NotFound("Không tìm thấy lượt thi.")
+    return sheet
+
+
+def _forget(attempt_id: int) -> None:
+    """Expire the ORM copy of an attempt this module has just changed, if one is loaded."""
+    session = db.session()
+    attempt = session.identity_map.get(identity_key(Attempt, attempt_id))
+    if attempt is not None:
+        for aq in attempt.__dict__.get("questions", ()):
+            session.expire(aq)
+        session.expire(attempt)
+
+
+def load(user, attempt_id: int, now: datetime) -> Sheet:
+    """The participant's own attempt with its questions, finalised first if time is over."""
+    sheet = _own(user.id, attempt_id)
+    if not sheet.finished and now > sheet.deadline_at + grace():
+        return _end(sheet, sheet.deadline_at, "deadline", now)
+    return _with_questions(sheet)
+
+
+def _validated(answers: dict, shapes: dict) -> dict[int, object]:
+    """{attempt question id: response}, all checked before anything is written."""
+    if not isinstance(answers, dict):
+        raise ValidationError("“answers” phải là một đối tượng {mã câu hỏi: câu trả lời}.")
+    changes = {}
+    for key, value in answers.items():
+        q = shapes.get(str(key))
+        if q is None:
+            raise ValidationError(f"Câu hỏi “{key}” không thuộc lượt thi này.")
+        if not scoring.valid_response(q.type, q.options, value):
+            raise ValidationError(f"Câu trả lời cho câu {q.position} không hợp lệ.")
+        if q.type == "multiple_choice" and value is not None:
+            value = sorted(set(value))
+        changes[q.id] = value
+    return changes
+
+
+def _end(sheet: Sheet, at: datetime, by: str, now: datetime, answers: dict | None = None) -> Sheet:
+    """End an attempt in progress at `at` (with any last answers) and score it.
+
+    When a concurrent request ended it first, return that single result unchanged.
+    """
+    ended = _execute(_END, {"attempt_id": sheet.id, "by": by, "at": at, "now": now}).rowcount
+    if ended != 1:
+        return _with_questions(_head(sheet.id))
+    _with_questions(sheet)  # read after the lock: every acknowledged autosave is in
+    changes = _validated(answers, {str(q.id): q for q in sheet.questions}) if answers else {}
+    total, rows = 0.0, []
+    for q in sheet.questions:
+        q.response = changes.get(q.id, q.response)
+        q.points = round(scoring.fraction_for(q.type, q.options, q.answer, q.response)
+                         * q.max_points, 4)  # fmt: skip
+        total += q.points
+        rows.append({"aq_id": q.id, "aq_response": q.response, "aq_points": q.points})
+    _execute(_SET_POINTS, rows)
+    sheet.status, sheet.finished_by, sheet.submitted_at = "finished", by, at
+    sheet.score = round(total, 4)
+    sheet.duration_ms = int((at - sheet.started_at).total_seconds() * 1000)
+    _execute(
+        _SET_SCORE,
+        {"attempt_id": sheet.id, "total": sheet.score, "duration": sheet.duration_ms},
+    )
+    _forget(sheet.id)
+    return sheet
+
+
+def _set_prediction(user_id: int, round_id: int, enabled: bool, value) -> None:
+    """Store the participant's prediction for the round.
+
+    Callers hold the attempt's lock, and a participant has one attempt in progress per
+    round, so update-then-insert cannot race with itself.
+    """
+    if not enabled:
+        raise ValidationError("Vòng thi này không có câu hỏi dự đoán.")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9:
+        raise ValidationError("Số dự đoán phải là số nguyên không âm.", field="prediction")
+    key = {"p_user": user_id, "p_round": round_id, "p_value": value}
+    updated = _execute(_SET_PREDICTION, key).rowcount
+    if not updated:
+        _execute(P.insert().values(user_id=user_id, round_id=round_id, value=value,
+                                   created_at=utcnow()))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What an autosave acknowledges."""
+
+    saved: int
+    deadline_at: datetime
+
+    def seconds_left(self, now: datetime) -> int:
+        return max(0, int((self.deadline_at - now).total_seconds()))
+
+
+def save_answers(user, attempt_id: int, answers: dict, now: datetime, prediction=None) -> Saved:
+    """Autosave: store the given answers (and prediction), all or nothing."""
+    if not isinstance(answers, dict):
+        raise ValidationError("“answers” phải là một đối tượng {mã câu hỏi: câu trả lời}.")
+    # One conditional UPDATE both checks the attempt (own, in progress, in time) and takes
+    # its lock. Only when it matches nothing do we look at why.
+    row = _execute(
+        _LOCK_FOR_SAVE,
+        {"attempt_id": attempt_id, "owner": user.id, "earliest": now - grace(), "now": now},
+    ).first()
+    if row is None:
+        _refuse_save(user, attempt_id, now)
+    if answers:
+        shapes = _execute(_SHAPES, {"attempt_id": attempt_id})
+        changes = _validated(answers, {str(q.id): q for q in shapes})
+        _execute(_SET_ANSWERS, [{"aq_id": k, "aq_response": v} for k, v in changes.items()])
+    if prediction is not None:
+        enabled = _execute(_PREDICTION_ENABLED, {"round_id": row.round_id}).scalar()
+        _set_prediction(user.id, row.round_id, enabled, prediction)
+    _forget(attempt_id)
+    return Saved(len(answers), row.deadline_at)
+
+
+def _refuse_save(user, attempt_id: int, now: datetime):
+    """Raise the right error for an autosave that matched no attempt in progress."""
+    sheet = _own(user.id, attempt_id)
+    if not sheet.finished:
+        sheet = _end(sheet, sheet.deadline_at, "deadline", now)  # its time is over
+    raise AttemptClosed(LATE_MESSAGE if sheet.finished_by == "deadline" else SUBMITTED_MESSAGE)
+
+
+def submit_attempt(
+    user, attempt_id: int, now: datetime, answers: dict | None = None, prediction=None
+) -> Sheet:
+    """Submit (with any last answers). Submitting again returns the same finished attempt."""
+    sheet = _own(user.id, attempt_id)
+    if not sheet.finished and now > sheet.deadline_at + grace():
+        sheet = _end(sheet, sheet.deadline_at, "deadline", now)
+    if sheet.finished:
+        if answers and sheet.finished_by == "deadline":
+            raise AttemptClosed(LATE_MESSAGE)
+        return sheet if sheet.questions is not None else _with_questions(sheet)
+    if prediction is not None:
+        _set_prediction(user.id, sheet.round_id, sheet.prediction_enabled, prediction)
+    # Time taken never exceeds the limit: a submit inside the grace period counts as on time.
+    return _end(sheet, min(now, sheet.deadline_at), "participant", now, answers)
+
+
+def finalize(attempt_id: int, now: datetime) -> bool:
+    """End one attempt at its deadline if it is in progress and its time is over."""
+    sheet = _head(attempt_id)
+    if sheet is None or sheet.finished or now <= sheet.deadline_at + grace():
+        return False
+    return _end(sheet, sheet.deadline_at, "deadline", now).finished_by == "deadline"
+
+
+def finalize_expired(now: datetime, round_id: int | None = None) -> int:
+    """Finalise every attempt whose deadline plus grace has passed (the CLI, the ranking)."""
+    query = _EXPIRED if round_id is None else _EXPIRED.where(A.c.round_id == round_id)
+    expired = _execute(query.order_by(A.c.id), {"limit": now - grace()}).scalars().all()
+    return sum(finalize(attempt_id, now) for attempt_id in expired)
