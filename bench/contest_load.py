@@ -45,7 +45,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.loadgen import wrk_requests  # noqa: E402
+
 N = int(os.environ.get("HOCTAP_BENCH_N", "2000"))
+#: Further participants driven by wrk (a C load generator) for the throughput table.
+WRK_N = int(os.environ.get("HOCTAP_BENCH_WRK_N", str(N)))
+WRK_SECONDS = int(os.environ.get("HOCTAP_BENCH_WRK_SECONDS", "10"))
 CONCURRENCY = int(os.environ.get("HOCTAP_BENCH_CONCURRENCY", "16"))
 BACKENDS = os.environ.get("HOCTAP_BENCH_BACKENDS", "sqlite,postgresql").split(",")
 WORKERS = 2
@@ -97,7 +102,7 @@ with app.app_context():
     db.session.execute(insert(User), [dict(email=f"thi-sinh-{{i}}@bench.hoctap.vn",
         password_hash=password_hash, full_name=f"Thí Sinh Số {{i}}", birth_year=1990 + i % 20,
         unit_id=units[i % len(units)], target_group="nguoi_dan", role="participant",
-        active=True, created_at=now, session_version=1) for i in range({N})])
+        active=True, created_at=now, session_version=1) for i in range({N + WRK_N})])
     users = db.session.execute(select(User.id, User.email).where(
         User.email.like("%@bench.hoctap.vn")).order_by(User.id)).all()
     tokens = {{}}
@@ -241,7 +246,8 @@ def run_backend(name: str, database_url: str, workdir: Path) -> dict:
            "HOCTAP_LOGIN_LIMIT": "100000 per minute"}  # fmt: skip
     env.pop("HOCTAP_CONTENT_DIR", None)
     t0 = time.perf_counter()
-    participants = prepare_database(env)
+    everyone = prepare_database(env)
+    participants, wrk_participants = everyone[:N], everyone[N:]
     setup_seconds = time.perf_counter() - t0
     server = Server(env)
     client = Client(server.port)
@@ -270,7 +276,7 @@ def run_backend(name: str, database_url: str, workdir: Path) -> dict:
                     attempts[p[0]] = json.loads(body)
             return status
 
-        start_phase = Phase("start").run(participants, start)
+        start_phase = Phase("start").run(participants + wrk_participants, start)
 
         def save(p):
             attempt = attempts[p[0]]
@@ -308,6 +314,9 @@ def run_backend(name: str, database_url: str, workdir: Path) -> dict:
             [p for p in started if p[0] in late], submit
         )
 
+        wrk = wrk_phases(server.port, [(p, attempts[p[0]]) for p in wrk_participants
+                                       if p[0] in attempts])  # fmt: skip
+
         board = 0
         page = 1
         while True:
@@ -324,11 +333,46 @@ def run_backend(name: str, database_url: str, workdir: Path) -> dict:
     finally:
         server.stop()
         stderr = server.proc.stderr.read() if server.proc.stderr else b""
-    checks = verify(env, acknowledged, late, late_refused, board)
+    checks = verify(env, acknowledged, late, late_refused, board,
+                    {p[0] for p in wrk_participants})  # fmt: skip
     phases = [tokens_phase, start_phase, save_phase, submit_phase, late_phase]
     five_xx = sum(v for ph in [hello, *phases] for k, v in ph.statuses.items() if k >= 500)
+    five_xx += sum(n for step in wrk.values() for code, n in step["statuses"].items()
+                   if code >= 500)  # fmt: skip
     return {"name": name, "hello": hello, "phases": phases, "checks": checks, "five_xx": five_xx,
+            "wrk": wrk,
             "setup": setup_seconds, "stderr": stderr.decode(errors="replace")[-2000:]}  # fmt: skip
+
+
+def wrk_phases(port: int, started: list) -> dict:
+    """Hello world, autosave and submit driven by wrk for the throughput table.
+
+    A Python client costs about as much CPU per request as the hello-world endpoint itself,
+    on the same two cores, so it flatters every ratio; wrk does not. Each step drives
+    participants of its own (`started`: (participant, attempt) pairs). Autosaves cycle
+    (saving again is what autosave does); the submit run is sized from the autosave
+    throughput so that each attempt is submitted once (`verify` counts the first submits).
+    """
+    import random
+
+    base = f"http://{HOST}:{port}"
+    api = "/api/v1/contests/attempts"
+
+    def body(data):
+        return json.dumps(data, ensure_ascii=False)
+
+    hello = wrk_requests(base, [("GET", "/bench/hello", "", "")], WRK_SECONDS)
+    saves = [("PUT", f"{api}/{a['id']}/answers", p[1],
+              body({"answers": answers_for(a, random.Random(p[0])),
+                    "prediction": 1000 + p[0] % 2000}))
+             for p, a in started]  # fmt: skip
+    save = wrk_requests(base, saves, WRK_SECONDS)
+    submits = [("POST", f"{api}/{a['id']}/submit", p[1],
+                body({"answers": answers_for(a, random.Random(p[0] + 1))}))
+               for p, a in started]  # fmt: skip
+    seconds = max(1, min(WRK_SECONDS, int(0.7 * len(submits) / max(save["rps"], 1))))
+    submit = wrk_requests(base, submits, seconds)
+    return {"hello world": hello, "save answers": save, "submit": submit}
 
 
 def move_deadlines(env, attempt_ids):
@@ -349,7 +393,7 @@ with app.app_context():
     subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True)
 
 
-def verify(env, acknowledged, late, late_refused, board) -> dict:
+def verify(env, acknowledged, late, late_refused, board, wrk_users) -> dict:
     script = """
 import json, sys
 from sqlalchemy import func, select
@@ -374,6 +418,7 @@ with app.app_context():
     late_ok = all(by_user[u][2] == "deadline" for u in late if u in by_user)
     finished_users = sum(1 for r in rows if r[1] == "finished")
     return {
+        "wrk_first_submits": sum(1 for r in rows if r[0] in wrk_users and r[1] == "finished"),
         "acknowledged": len(acknowledged),
         "lost": len(lost),
         "duplicated": len(duplicated),
@@ -410,6 +455,38 @@ def target_line(r, hello) -> str:
     )
 
 
+def wrk_table(r) -> list[str]:
+    wrk = r["wrk"]
+    hello = wrk["hello world"]["rps"]
+    lines = [
+        f"### The same server driven by wrk ({CONCURRENCY} connections, 2 threads), "
+        f"{WRK_N} further participants",
+        "",
+        "| step | requests | req/s | ratio | p50 ms | p95 ms | p99 ms | statuses |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for name, step in wrk.items():
+        codes = ", ".join(f"{k}×{v}" for k, v in sorted(step["statuses"].items()))
+        lines.append(f"| {name} | {step['requests']} | {step['rps']:,.0f} | "
+                     f"{step['rps'] / hello:.2f} | {step['p50']:.1f} | {step['p95']:.1f} | "
+                     f"{step['p99']:.1f} | {codes} |")  # fmt: skip
+    save = wrk["save answers"]["rps"] / hello
+    submit = wrk["submit"]["rps"] / hello
+    first = r["checks"]["wrk_first_submits"]
+    verdict = "met" if save >= 0.3 and submit >= 0.3 else "NOT met"
+    lines += [
+        "",
+        f"Submits: {wrk['submit']['requests']} completed wrk submit requests finished "
+        f"{first} attempts (a few more requests were in flight when wrk stopped; when "
+        "requests outnumber finished attempts, the rest repeated a submit and got the same "
+        "result). "
+        f"Throughput target against this yardstick: **{verdict}** (save {save:.2f}×, "
+        f"submit {submit:.2f}×).",
+        "",
+    ]
+    return lines
+
+
 def report(results) -> str:
     lines = [
         "# Contest load benchmark",
@@ -444,6 +521,7 @@ def report(results) -> str:
             "",
             target_line(r, hello),
             "",
+            *wrk_table(r),
         ]
     lines += [
         "Notes: `POST /auth/token` verifies an Argon2id hash (time cost 3, 64 MiB) on every call "

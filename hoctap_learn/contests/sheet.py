@@ -167,7 +167,11 @@ _LOCK_FOR_SAVE = (
         A.c.deadline_at >= bindparam("earliest"),
     )
     .values(last_saved_at=bindparam("now"))
-    .returning(A.c.deadline_at, A.c.round_id)
+    .returning(
+        A.c.deadline_at,
+        A.c.round_id,
+        select(R.c.prediction_enabled).where(R.c.id == A.c.round_id).scalar_subquery(),
+    )
 )
 #: Ending an attempt; matches nothing when it has already ended.
 _END = (
@@ -193,7 +197,6 @@ _SET_POINTS = (
     .where(AQ.c.id == bindparam("aq_id"))
     .values(response=bindparam("aq_response"), points=bindparam("aq_points"))
 )
-_PREDICTION_ENABLED = select(R.c.prediction_enabled).where(R.c.id == bindparam("round_id"))
 _SET_PREDICTION = (
     update(P)
     .where(P.c.user_id == bindparam("p_user"), P.c.round_id == bindparam("p_round"))
@@ -333,8 +336,7 @@ def save_answers(user, attempt_id: int, answers: dict, now: datetime, prediction
         changes = _validated(answers, {str(q.id): q for q in shapes})
         _execute(_SET_ANSWERS, [{"aq_id": k, "aq_response": v} for k, v in changes.items()])
     if prediction is not None:
-        enabled = _execute(_PREDICTION_ENABLED, {"round_id": row.round_id}).scalar()
-        _set_prediction(user.id, row.round_id, enabled, prediction)
+        _set_prediction(user.id, row.round_id, row[2], prediction)
     _forget(attempt_id)
     return Saved(len(answers), row.deadline_at)
 
