@@ -146,12 +146,15 @@ def runner(app):
 def content(app):
     """The real content/ folder loaded (units, campaigns, demo accounts…).
 
-    The 328-record catalog is left out for speed; `full_content` loads everything.
+    The 328-record catalog and the demo contest attempts are left out for speed;
+    `full_content` loads everything.
     """
     from hoctap_learn.core.content import load_content
 
     report = load_content(
-        Path(app.config["HOCTAP_CONTENT_DIR"]), include_demo=True, skip=("catalog",)
+        Path(app.config["HOCTAP_CONTENT_DIR"]),
+        include_demo=True,
+        skip=("catalog", "demo-contests"),
     )
     _db.session.commit()
     return report

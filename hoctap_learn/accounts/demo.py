@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..core.content import ContentError, LoadReport, apply_fields, read_yaml, register_loader
 from ..extensions import db
 from ..units.models import Unit
-from .models import ROLES, User
+from .models import GENDERS, ROLES, TARGET_GROUPS, User
 from .passwords import hash_password
 from .services import get_user_by_email, normalize_email
 
@@ -31,6 +31,12 @@ def load_demo_users(content_dir: Path, report: LoadReport) -> None:
             if unit is None:
                 raise ContentError(f"{path.name}: không có đơn vị “{entry['unit']}”.")
         values = {"full_name": entry["name"], "role": role, "unit_id": unit.id if unit else None}
+        # A participant account needs a complete profile to enter contests.
+        for field, allowed in (("target_group", TARGET_GROUPS), ("gender", GENDERS)):
+            if entry.get(field) is not None and entry[field] not in allowed:
+                raise ContentError(f"{path.name}: {email}: “{field}” không hợp lệ.")
+            values[field] = entry.get(field)
+        values["birth_year"] = entry.get("birth_year")
         user = get_user_by_email(email)
         if user is None:
             db.session.add(

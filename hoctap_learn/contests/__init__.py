@@ -12,6 +12,7 @@ def init_app(app) -> None:
         api,
         cli,
         content,
+        demo,
         entry_views,
         figures,
         openapi,
