@@ -14,7 +14,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
@@ -86,42 +87,71 @@ def _check_url(url: str) -> str:
     return url
 
 
+def replaceable(entry: Entry | None) -> bool:
+    """A participant may replace their entry until organizers have reviewed or scored it."""
+    return entry is not None and entry.status == "pending" and not entry.scores
+
+
 def submit_entry(user, contest: Contest, data: EntryInput, now: datetime) -> Entry:
-    """Store a participant's entry; the file is written before the row is flushed."""
+    """Store a participant's entry, or replace their entry while it awaits review.
+
+    The file is written before the row is flushed; files are removed by the outcome of the
+    transaction (`_files_follow_transaction`): a replaced file when it commits, the new
+    file when it rolls back, so a failed request leaves neither a lost file nor an orphan.
+    """
     if contest.kind not in ("creative", "both") or not contest.published:
         raise ValidationError("Cuộc thi này không nhận bài dự thi sáng tạo.")
     if not user.profile_complete:
         raise PermissionDenied("Vui lòng cập nhật đầy đủ hồ sơ trước khi gửi bài dự thi.")
-    existing = db.session.scalar(
-        select(Entry.id).where(Entry.contest_id == contest.id, Entry.user_id == user.id)
-    )
-    if existing is not None:
-        raise Conflict("Bạn đã gửi bài dự thi cho cuộc thi này.")
+    entry = entry_of(user, contest)
+    if entry is not None and not replaceable(entry):
+        raise Conflict("Bài dự thi đã được ban tổ chức xét nên không thể thay bài khác.")
     title = " ".join((data.title or "").split())
     if not title or len(title) > 255:
         raise ValidationError("Vui lòng nhập tên bài dự thi (tối đa 255 ký tự).", field="title")
     body = (data.body or "").strip()
     if len(body) > TEXT_MAX:
         raise ValidationError(f"Nội dung dài tối đa {TEXT_MAX:,} ký tự.", field="body")
-    entry = Entry(contest_id=contest.id, user_id=user.id, title=title, body=body,
-                  kind=data.kind, submitted_at=now)  # fmt: skip
-    if data.kind == "text":
-        if not body:
-            raise ValidationError("Vui lòng nhập nội dung bài viết.", field="body")
-    elif data.kind == "link":
-        entry.video_url = _check_url(data.video_url)
-    elif data.kind in DEFAULT_MAX_MB:
-        _attach_file(entry, data)
-    else:
+    if data.kind == "text" and not body:
+        raise ValidationError("Vui lòng nhập nội dung bài viết.", field="body")
+    if data.kind not in ("text", "link", *DEFAULT_MAX_MB):
         raise ValidationError("Loại bài dự thi không hợp lệ.", field="kind")
-    db.session.add(entry)
-    try:
-        db.session.flush()
-    except Exception:
-        if entry.stored_name:
-            media_path(entry).unlink(missing_ok=True)
-        raise
+    video_url = _check_url(data.video_url) if data.kind == "link" else None
+    if entry is None:
+        entry = Entry(contest_id=contest.id, user_id=user.id)
+        db.session.add(entry)
+    elif entry.stored_name:
+        _remove_when(media_path(entry), "commit")
+    entry.title, entry.body, entry.kind, entry.submitted_at = title, body, data.kind, now
+    entry.video_url = video_url
+    entry.stored_name = entry.original_name = entry.mime_type = entry.size_bytes = None
+    if data.kind in DEFAULT_MAX_MB:
+        _attach_file(entry, data)
+        _remove_when(media_path(entry), "rollback")
+    db.session.flush()
     return entry
+
+
+def _remove_when(path: Path, outcome: str) -> None:
+    db.session.info.setdefault("entry_files", []).append((outcome, path))
+
+
+def _files_follow_transaction(session, outcome: str) -> None:
+    for when, path in session.info.pop("entry_files", []):
+        if when == outcome:
+            path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session) -> None:
+    _files_follow_transaction(session, "commit")
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session, transaction) -> None:
+    # Rolled back, or closed without committing (after a commit the list is already gone).
+    if transaction.parent is None:
+        _files_follow_transaction(session, "rollback")
 
 
 def _attach_file(entry: Entry, data: EntryInput) -> None:

@@ -40,7 +40,7 @@ def entry(slug: str):
     mine = entries.entry_of(current_user, contest)
     form = EntryForm()
     form.kind.choices = select_choices(ENTRY_KINDS.items())
-    if mine is None and form.validate_on_submit():
+    if (mine is None or entries.replaceable(mine)) and form.validate_on_submit():
         upload = form.file.data
         data = entries.EntryInput(
             title=form.title.data, kind=form.kind.data, body=form.body.data or "",
@@ -54,10 +54,12 @@ def entry(slug: str):
             attach_error(form, error)
         else:
             db.session.commit()
-            flash("Đã nhận bài dự thi. Ban tổ chức sẽ duyệt bài.", "success")
+            flash("Đã thay bài dự thi. Ban tổ chức sẽ duyệt bài mới." if mine else
+                  "Đã nhận bài dự thi. Ban tổ chức sẽ duyệt bài.", "success")  # fmt: skip
             return redirect(url_for(".entry", slug=slug))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("contests/entry.html", contest=contest, form=form, mine=mine), status
+    return render_template("contests/entry.html", contest=contest, form=form, mine=mine,
+                           replaceable=entries.replaceable(mine)), status  # fmt: skip
 
 
 @bp.route("/<slug>/gallery")

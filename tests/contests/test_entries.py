@@ -104,6 +104,37 @@ def test_upload_size_limit(app, db):
     assert upload_files(app) == []
 
 
+def test_pending_entry_replaced_and_its_old_file_removed_on_commit(app, db):
+    contest = creative_contest(db)
+    user = participant()
+    first = submit(db, user, contest, data=PNG, filename="anh.png")
+    (old_file,) = upload_files(app)
+    second = submit(db, user, contest, kind="audio", data=MP3, filename="doc-tho.mp3")
+    assert second.id == first.id and second.kind == "audio"
+    (new_file,) = upload_files(app)
+    assert new_file != old_file and new_file.name == second.stored_name
+    assert db.session.scalar(select(func.count()).select_from(Entry)) == 1
+
+
+def test_replacement_rolled_back_keeps_the_old_file_and_row(app, db):
+    contest = creative_contest(db)
+    user = participant()
+    first = submit(db, user, contest, data=PNG, filename="anh.png")
+    kept = (first.stored_name, first.title)
+    data = entries.EntryInput(title="Bài mới", kind="video", data=MP4, filename="v.mp4")
+    entries.submit_entry(user, contest, data, utcnow())
+    assert len(upload_files(app)) == 2  # the new file is written before the row changes
+    db.session.rollback()  # e.g. the request failed after the service returned
+    (left,) = upload_files(app)
+    entry = db.session.get(Entry, first.id)
+    assert (entry.stored_name, entry.title) == kept and left.name == kept[0]
+    # A refused replacement (bad content) changes nothing either.
+    with pytest.raises(ValidationError, match="Nội dung tệp"):
+        submit(db, user, contest, kind="video", data=HTML, filename="v.mp4")
+    db.session.rollback()
+    assert [p.name for p in upload_files(app)] == [kept[0]]
+
+
 def test_text_link_and_rules(db):
     contest = creative_contest(db, kind="both")
     submit(db, participant(), contest, kind="text", body="Bài thơ về công dân số.")
@@ -112,8 +143,12 @@ def test_text_link_and_rules(db):
     db.session.rollback()
     user = participant()
     submit(db, user, contest, kind="link", video_url="https://www.youtube.com/watch?v=abc")
-    with pytest.raises(Conflict):
-        submit(db, user, contest, kind="text", body="Bài thứ hai")
+    replaced = submit(db, user, contest, kind="text", body="Bài thứ hai")  # still pending
+    assert (replaced.kind, replaced.video_url, replaced.body) == ("text", None, "Bài thứ hai")
+    entries.review(make_user(role="admin"), replaced, "approved", utcnow())
+    db.session.commit()
+    with pytest.raises(Conflict, match="không thể thay"):
+        submit(db, user, contest, kind="text", body="Bài thứ ba")
     db.session.rollback()
     with pytest.raises(PermissionDenied):
         submit(db, make_user(), contest, kind="text", body="x")
@@ -196,8 +231,18 @@ def test_entry_page_upload(client, db, app):
               "file": (io.BytesIO(PNG), "anh.png")},
     )  # fmt: skip
     assert response.status_code == 302
-    assert "Chờ duyệt" in client.get(page).get_data(as_text=True)
+    html = client.get(page).get_data(as_text=True)
+    assert "Chờ duyệt" in html and "Thay bài dự thi" in html
     assert len(upload_files(app)) == 1
+    response = client.post(
+        page, content_type="multipart/form-data",
+        data={"csrf_token": token, "title": "Bài đọc thơ", "kind": "audio",
+              "file": (io.BytesIO(MP3), "tho.mp3")},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert "Đã thay bài dự thi" in client.get(page).get_data(as_text=True)
+    (only,) = upload_files(app)
+    assert only.suffix == ".mp3"
 
 
 def test_organizer_entry_pages(client, db):
