@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -70,26 +70,45 @@ def _in_progress(user_id: int, round_id: int) -> Attempt | None:
     )
 
 
-def _draw(round_: Round, rng: random.Random) -> list[Question]:
+_Q = Question.__table__
+
+
+def _draw(round_: Round, rng: random.Random) -> list:
+    """The drawn questions as rows (id, type, options, points), in the order shown."""
+    chosen = select(RoundCategory.category_id).where(RoundCategory.round_id == round_.id)
     query = select(Question.id).where(
-        Question.contest_id == round_.contest_id, Question.active.is_(True)
+        Question.contest_id == round_.contest_id,
+        Question.active.is_(True),
+        # A round with categories draws from them; one without, from the whole bank.
+        or_(~exists(chosen), Question.category_id.in_(chosen)),
     )
-    category_ids = select(RoundCategory.category_id).where(RoundCategory.round_id == round_.id)
-    if db.session.scalar(select(func.count()).select_from(category_ids.subquery())):
-        query = query.where(Question.category_id.in_(category_ids))
     pool = list(db.session.scalars(query.order_by(Question.id)))
     if not pool:
         raise ValidationError("Ngân hàng câu hỏi của vòng thi này chưa có câu hỏi nào.")
     drawn = rng.sample(pool, min(round_.questions_per_attempt, len(pool)))
     if not round_.shuffle_questions:
         drawn.sort()
-    # Only the drawn questions are loaded (their JSON is what costs).
-    by_id = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(drawn)))}
+    # Only the drawn questions are read (their JSON is what costs), as plain rows.
+    rows = db.session.connection().execute(
+        select(_Q.c.id, _Q.c.type, _Q.c.options, _Q.c.points).where(_Q.c.id.in_(drawn))
+    )
+    by_id = {row.id: row for row in rows}
     return [by_id[i] for i in drawn]
 
 
+def _insert_unless_conflict(table):
+    """INSERT … ON CONFLICT DO NOTHING on either database (the loser of a race inserts
+    nothing instead of failing, so no savepoint is needed around it)."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
 def start_attempt(user, round_id: int, now: datetime, rng: random.Random | None = None) -> Attempt:
-    """Resume the attempt in progress or start a new one with freshly drawn questions."""
+    """Resume the attempt in progress or start a new one with freshly drawn questions.
+
+    A start happens for everyone at once when a round opens, so the new rows are written
+    with two Core statements; the attempt is then loaded once, with its questions.
+    """
     round_ = get_round(round_id)
     check_eligible(user, round_, now)
     current = _in_progress(user.id, round_.id)
@@ -110,38 +129,29 @@ def start_attempt(user, round_id: int, now: datetime, rng: random.Random | None 
     deadline = now + timedelta(seconds=round_.time_limit_seconds)
     if round_.closes_at is not None:
         deadline = min(deadline, round_.closes_at)
-    attempt = Attempt(
-        round_id=round_.id,
-        user_id=user.id,
-        number=used + 1,
-        status="in_progress",
-        started_at=now,
-        deadline_at=deadline,
-    )
-    for position, question in enumerate(_draw(round_, rng), start=1):
-        order = list(range(len(question.options)))
-        if round_.shuffle_options and question.type in ("single_choice", "multiple_choice"):
-            rng.shuffle(order)
-        attempt.questions.append(
-            AttemptQuestion(
-                question=question,
-                position=position,
-                option_order=order,
-                max_points=question.points,
-            )
-        )
-    attempt.max_score = sum(q.max_points for q in attempt.questions)
-    try:
-        with db.session.begin_nested():
-            db.session.add(attempt)
-            db.session.flush()
-    except IntegrityError:
+    questions = _draw(round_, rng)
+    conn = db.session.connection()
+    attempt_id = conn.execute(
+        _insert_unless_conflict(Attempt.__table__).returning(Attempt.id),
+        {"round_id": round_.id, "user_id": user.id, "number": used + 1,
+         "status": "in_progress", "started_at": now, "deadline_at": deadline,
+         "max_score": sum(q.points for q in questions)},
+    ).scalar()  # fmt: skip
+    if attempt_id is None:
         # Another request started an attempt at the same moment: the database kept one.
         current = _in_progress(user.id, round_.id)
         if current is None:
-            raise Conflict("Không thể bắt đầu lượt thi, vui lòng thử lại.") from None
+            raise Conflict("Không thể bắt đầu lượt thi, vui lòng thử lại.")
         return current
-    return attempt
+    rows = []
+    for position, q in enumerate(questions, start=1):
+        order = list(range(len(q.options)))
+        if round_.shuffle_options and q.type in ("single_choice", "multiple_choice"):
+            rng.shuffle(order)
+        rows.append({"attempt_id": attempt_id, "question_id": q.id, "position": position,
+                     "option_order": order, "max_points": q.points})  # fmt: skip
+    conn.execute(AttemptQuestion.__table__.insert(), rows)
+    return db.session.get(Attempt, attempt_id, options=_WITH_QUESTIONS)
 
 
 def get_attempt(user, attempt_id: int, now: datetime) -> Attempt:
