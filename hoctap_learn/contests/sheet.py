@@ -262,15 +262,23 @@ def _validated(answers: dict, shapes: dict) -> dict[int, object]:
     return changes
 
 
-def _end(sheet: Sheet, at: datetime, by: str, now: datetime, answers: dict | None = None) -> Sheet:
-    """End an attempt in progress at `at` (with any last answers) and score it.
-
-    When a concurrent request ended it first, return that single result unchanged.
-    """
+def _end(
+    sheet: Sheet,
+    at: datetime,
+    by: str,
+    now: datetime,
+    answers: dict | None = None,
+    prediction: int | None = None,
+) -> Sheet:
+    """End an attempt in progress at `at` (with any last answers and a checked prediction)
+    and score it. When a concurrent request ended it first, return that single result
+    unchanged: nothing of this request is written."""
     ended = _execute(_END, {"attempt_id": sheet.id, "by": by, "at": at, "now": now}).rowcount
     if ended != 1:
         return _with_questions(_head(sheet.id))
     _with_questions(sheet)  # read after the lock: every acknowledged autosave is in
+    if prediction is not None:
+        _set_prediction(sheet.user_id, sheet.round_id, prediction)
     changes = _validated(answers, {str(q.id): q for q in sheet.questions}) if answers else {}
     total, rows = 0.0, []
     for q in sheet.questions:
@@ -291,19 +299,21 @@ def _end(sheet: Sheet, at: datetime, by: str, now: datetime, answers: dict | Non
     return sheet
 
 
-def _set_prediction(user_id: int, round_id: int, enabled: bool, value) -> None:
-    """Store the participant's prediction for the round.
-
-    Callers hold the attempt's lock, and a participant has one attempt in progress per
-    round, so update-then-insert cannot race with itself.
-    """
+def _check_prediction(enabled: bool, value) -> None:
     if not enabled:
         raise ValidationError("Vòng thi này không có câu hỏi dự đoán.")
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9:
         raise ValidationError("Số dự đoán phải là số nguyên không âm.", field="prediction")
+
+
+def _set_prediction(user_id: int, round_id: int, value: int) -> None:
+    """Store the participant's (checked) prediction for the round.
+
+    Callers hold the attempt's lock, and a participant has one attempt in progress per
+    round, so update-then-insert cannot race with itself.
+    """
     key = {"p_user": user_id, "p_round": round_id, "p_value": value}
-    updated = _execute(_SET_PREDICTION, key).rowcount
-    if not updated:
+    if not _execute(_SET_PREDICTION, key).rowcount:
         _execute(P.insert().values(user_id=user_id, round_id=round_id, value=value,
                                    created_at=utcnow()))  # fmt: skip
 
@@ -336,7 +346,8 @@ def save_answers(user, attempt_id: int, answers: dict, now: datetime, prediction
         changes = _validated(answers, {str(q.id): q for q in shapes})
         _execute(_SET_ANSWERS, [{"aq_id": k, "aq_response": v} for k, v in changes.items()])
     if prediction is not None:
-        _set_prediction(user.id, row.round_id, row[2], prediction)
+        _check_prediction(row[2], prediction)
+        _set_prediction(user.id, row.round_id, prediction)
     _forget(attempt_id)
     return Saved(len(answers), row.deadline_at)
 
@@ -361,9 +372,9 @@ def submit_attempt(
             raise AttemptClosed(LATE_MESSAGE)
         return sheet if sheet.questions is not None else _with_questions(sheet)
     if prediction is not None:
-        _set_prediction(user.id, sheet.round_id, sheet.prediction_enabled, prediction)
+        _check_prediction(sheet.prediction_enabled, prediction)
     # Time taken never exceeds the limit: a submit inside the grace period counts as on time.
-    return _end(sheet, min(now, sheet.deadline_at), "participant", now, answers)
+    return _end(sheet, min(now, sheet.deadline_at), "participant", now, answers, prediction)
 
 
 def finalize(attempt_id: int, now: datetime) -> bool:
