@@ -259,7 +259,7 @@ def measure(url: str, instance: Path) -> dict:
     from hoctap_learn.reports.dashboard import dashboard_context
     from hoctap_learn.reports.figures import totals
     from hoctap_learn.reports.services import build_filters
-    from hoctap_learn.reports.tables import build_table, table_builders
+    from hoctap_learn.reports.tables import build_table, build_tables, table_builders
     from hoctap_learn.reports.writers import write_xlsx
 
     app = _app(url, instance)
@@ -283,7 +283,7 @@ def measure(url: str, instance: Path) -> dict:
         out = instance / "all.xlsx"
 
         def export():
-            tables = [b(filters) for b in table_builders().values()]
+            tables = build_tables(filters, list(table_builders()))
             write_xlsx(tables, out)
 
         timed("full xlsx export (all tables)", export)
