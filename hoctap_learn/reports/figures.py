@@ -245,12 +245,15 @@ def _person_keys(by, filters: Filters) -> list | None:
 def _grouped_rows(stmt, n_keys: int, by) -> list[Row]:
     """Run a SELECT of ``unit_id, key…, value…`` and add up rows of the same unit and key
     (dates may come back as text from SQLite); several keys come back as one tuple."""
+    if isinstance(by, tuple):  # tens of thousands of cells, each once: no adding up
+        return [
+            (row[0], tuple(row[1 : 1 + n_keys]), *map(int, row[1 + n_keys :]))
+            for row in db.session.execute(stmt)
+        ]
     rows: dict[tuple[int, Any], list[int]] = {}
     for row in db.session.execute(stmt):
         if n_keys == 0:
             key = None
-        elif isinstance(by, tuple):
-            key = tuple(row[1 : 1 + n_keys])
         else:
             key = row[1]
             if by == "day" and key is not None:
@@ -497,11 +500,19 @@ def own_values_by(wanted: dict[str | None, list[Figure]], filters: Filters) -> d
             together = (None, *together)
         if len(together) > 1:
             dims = tuple(by for by in together if by is not None)
+            plan = [
+                (
+                    None if by is None else dims.index(by),
+                    [(result[by][f.key], 2 + f.column) for f in bys[by]],
+                )
+                for by in together
+            ]
             for row in query(filters, dims):
-                for by in together:
-                    key = None if by is None else row[1][dims.index(by)]
-                    for figure in bys[by]:
-                        result[by][figure.key][(row[0], key)] += row[2 + figure.column]
+                unit_id, keys = row[0], row[1]
+                for position, targets in plan:
+                    cell = (unit_id, None if position is None else keys[position])
+                    for values, column in targets:
+                        values[cell] += row[column]
         for by, sharing in bys.items():
             if len(together) > 1 and by in together:
                 continue
