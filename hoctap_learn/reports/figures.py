@@ -357,37 +357,25 @@ def _activity_base(filters: Filters):
     )
 
 
-def _activity_rows(filters: Filters, by: str | None, value) -> list[Row]:
+def _activity_rows(filters: Filters, by: str | None, *values) -> list[Row]:
     key = {None: None, "day": Activity.start_date, "kind": Activity.kind}.get(by, False)
     if key is False:
         return []
     columns = [Activity.unit_id] if key is None else [Activity.unit_id, key]
-    stmt = _activity_base(filters).with_only_columns(*columns, value).group_by(*columns)
-    result = []
-    for row in db.session.execute(stmt):
-        if key is None:
-            result.append((row[0], None, int(row[1] or 0)))
-        else:
-            k = as_date(row[1]) if by == "day" else row[1]
-            result.append((row[0], k, int(row[2] or 0)))
-    return result
+    stmt = _activity_base(filters).with_only_columns(*columns, *values).group_by(*columns)
+    return _grouped_rows(stmt, len(columns) - 1, by)
 
 
-@register_figure("activities", "Số hoạt động", "hoạt động", ("day", "kind"), order=10)
-def activities_count(filters: Filters, by: str | None) -> list[Row]:
-    return _activity_rows(filters, by, func.count(Activity.id))
-
-
-@register_figure(
-    "activity_participants",
-    "Lượt người tham gia hoạt động",
-    "lượt",
-    ("day", "kind", "target_group", "gender"),
-    order=20,
+@register_figures(
+    FigureSpec("activities", "Số hoạt động", "hoạt động", 10, ("day", "kind")),
+    FigureSpec("activity_participants", "Lượt người tham gia hoạt động", "lượt", 20),
+    dimensions=("day", "kind", "target_group", "gender"),
 )
-def activity_participants(filters: Filters, by: str | None) -> list[Row]:
+def activities_and_participants(filters: Filters, by: str | None) -> list[Row]:
+    """Rows ``(unit_id, key, activities, participants)``: one scan of the activities for
+    both figures; split by target group or gender, only participants (activities 0)."""
     if by not in ("target_group", "gender"):
-        return _activity_rows(filters, by, func.sum(Activity.participants))
+        return _activity_rows(filters, by, func.count(Activity.id), func.sum(Activity.participants))
     # The breakdown is optional: what it leaves out is reported as "unknown" (key None),
     # so the groups always add up to the same total as the per-unit table.
     totals = {u: v for u, _, v in _activity_rows(filters, None, func.sum(Activity.participants))}
@@ -403,11 +391,11 @@ def activity_participants(filters: Filters, by: str | None) -> list[Row]:
     result = []
     split: dict[int, int] = defaultdict(int)
     for unit_id, key, value in db.session.execute(stmt):
-        result.append((unit_id, key, int(value)))
+        result.append((unit_id, key, 0, int(value)))
         split[unit_id] += int(value)
     for unit_id, total in totals.items():
         if total - split[unit_id]:
-            result.append((unit_id, None, total - split[unit_id]))
+            result.append((unit_id, None, 0, total - split[unit_id]))
     return result
 
 
