@@ -322,16 +322,18 @@ def main() -> None:
     report = [
         "# Report benchmark",
         "",
-        f"{N_USERS:,} registered participants, {N_ACTIVITIES:,} activities "
-        f"({2 * N_ACTIVITIES:,} breakdown rows) over the unit tree of content/units.yaml "
-        f"plus {SCHOOLS_PER_DISTRICT} schools per unit. Times are the best of 3 runs"
-        "; memory is Python's peak (tracemalloc, measured in a separate run). "
-        "Statistics refreshed after the fill (ANALYZE / VACUUM ANALYZE). "
-        "Machine: 2 shared cores, other work running.",
+        f"{N_USERS:,} registered participants making {N_ATTEMPTS:,} attempts at the 2022 "
+        f"contest's rounds ({IN_PROGRESS:.0%} left in progress, a fifth in the practice round), "
+        f"{N_ACTIVITIES:,} activities ({2 * N_ACTIVITIES:,} breakdown rows), over the unit "
+        f"tree of content/units.yaml plus {SCHOOLS_PER_DISTRICT} schools per unit. Times are "
+        f"medians of {REPEAT} runs; memory is Python's peak (tracemalloc, measured in a "
+        "separate run). Statistics refreshed after the fill (ANALYZE / VACUUM ANALYZE). "
+        f"Machine: {os.cpu_count()} shared cores, other work running; the load average "
+        "(1 min) is read before and after each database's measurements.",
         "",
         "| database | units | fill (s) | totals (s) | per-unit table (s) | whole dashboard (s) "
-        "| xlsx export (s) | xlsx peak MiB |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| xlsx export (s) | xlsx peak MiB | load before / after |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     folder = Path(tempfile.mkdtemp(prefix="report-bench-"))
     cluster = None
@@ -353,13 +355,16 @@ def main() -> None:
             print(f"{name}: filling…", flush=True)
             filled = fill(url, instance)
             print(f"{name}: measuring…", flush=True)
+            load_before = os.getloadavg()[0]
             r = measure(url, instance)
+            load_after = os.getloadavg()[0]
             print(name, filled, r, flush=True)
             report.append(
                 f"| {name} | {filled['units']} | {filled['fill_s']:.1f} "
                 f"| {r['totals (dashboard main query)']:.3f} | {r['per-unit table']:.3f} "
                 f"| {r['whole dashboard (all tables)']:.3f} "
-                f"| {r['full xlsx export (all tables)']:.3f} | {r['xlsx_peak_mb']:.1f} |"
+                f"| {r['full xlsx export (all tables)']:.3f} | {r['xlsx_peak_mb']:.1f} "
+                f"| {load_before:.2f} / {load_after:.2f} |"
             )
         report += [
             "",
