@@ -242,14 +242,16 @@ def _person_keys(by, filters: Filters) -> list | None:
     return None if key is False else ([] if key is None else [key])
 
 
-def _grouped_rows(stmt, n_keys: int, by) -> list[Row]:
+def _grouped_rows(stmt, n_keys: int, by) -> Iterable[Row]:
     """Run a SELECT of ``unit_id, key…, value…`` and add up rows of the same unit and key
     (dates may come back as text from SQLite); several keys come back as one tuple."""
-    if isinstance(by, tuple):  # tens of thousands of cells, each once: no adding up
-        return [
-            (row[0], tuple(row[1 : 1 + n_keys]), *map(int, row[1 + n_keys :]))
-            for row in db.session.execute(stmt)
-        ]
+    if isinstance(by, tuple):
+        # Tens of thousands of cells, each once: streamed to the caller, which adds them up
+        # by dimension, rather than held in memory (the export's peak would grow with them).
+        result = db.session.execute(stmt, execution_options={"yield_per": 2_000})
+        return (
+            (row[0], tuple(row[1 : 1 + n_keys]), *map(int, row[1 + n_keys :])) for row in result
+        )
     rows: dict[tuple[int, Any], list[int]] = {}
     for row in db.session.execute(stmt):
         if n_keys == 0:
@@ -265,7 +267,7 @@ def _grouped_rows(stmt, n_keys: int, by) -> list[Row]:
     return [(unit_id, key, *values) for (unit_id, key), values in rows.items()]
 
 
-def people_rows(filters: Filters, base, value, by, day_column=None) -> list[Row]:
+def people_rows(filters: Filters, base, value, by, day_column=None) -> Iterable[Row]:
     """Group `base` (a SELECT that joins `User`) by the user's unit and a user dimension
     (or a tuple of `PERSON_DIMENSIONS`).
 
