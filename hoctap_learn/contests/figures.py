@@ -8,49 +8,45 @@ was submitted.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 
 from ..accounts.models import User
 from ..extensions import db
 from ..reports.figures import (
+    PERSON_DIMENSIONS,
     Dimension,
+    FigureSpec,
     Filters,
     Row,
+    local_day,
+    people_and_times,
     people_rows,
     register_dimension,
     register_figure,
+    register_figures,
 )
 from .models import Attempt, Contest, Entry, Round
 
 
-def _attempts(filters: Filters):
+def _official_rounds(filters: Filters):
     return (
-        select(Attempt)
-        .join(User, User.id == Attempt.user_id)
-        .join(Round, Round.id == Attempt.round_id)
+        select(Round.id)
         .join(Contest, Contest.id == Round.contest_id)
-        .where(
-            Contest.campaign_id == filters.campaign.id,
-            Round.is_practice.is_(False),
-            Attempt.status == "finished",
-            filters.timestamp_clause(Attempt.submitted_at),
-        )
+        .where(Contest.campaign_id == filters.campaign.id, Round.is_practice.is_(False))
     )
 
 
-def _by_round(filters: Filters, value) -> list[Row]:
-    stmt = (
-        _attempts(filters)
-        .with_only_columns(User.unit_id, Attempt.round_id, value)
-        .where(User.unit_id.is_not(None))
-        .group_by(User.unit_id, Attempt.round_id)
+def _finished_attempts(filters: Filters):
+    """Finished attempts at the campaign's official rounds, submitted in the date range.
+
+    No join: `ix_attempts_report` (user, status, round, submitted_at) answers it alone, in
+    the participant order `people_and_times` groups by.
+    """
+    return select(Attempt).where(
+        Attempt.status == "finished",
+        Attempt.round_id.in_(_official_rounds(filters)),
+        filters.timestamp_clause(Attempt.submitted_at),
     )
-    rows: dict[tuple[int, int], int] = defaultdict(int)
-    for unit_id, round_id, count in db.session.execute(stmt):
-        rows[(unit_id, round_id)] += int(count)
-    return [(unit_id, round_id, v) for (unit_id, round_id), v in rows.items()]
 
 
 def _rounds(filters: Filters) -> list[tuple[int, str]]:
@@ -65,23 +61,18 @@ def _rounds(filters: Filters) -> list[tuple[int, str]]:
 
 register_dimension(Dimension("round", "Vòng thi", "Theo vòng thi", _rounds))
 
-_PEOPLE_DIMENSIONS = ("day", "round", "target_group", "gender", "age_band")
 
-
-@register_figure("contest_people", "Người dự thi", "người", _PEOPLE_DIMENSIONS, order=30)
-def contest_people(filters: Filters, by: str | None) -> list[Row]:
-    value = func.count(distinct(Attempt.user_id))
-    if by == "round":
-        return _by_round(filters, value)
-    return people_rows(filters, _attempts(filters), value, by, day_column=Attempt.submitted_at)
-
-
-@register_figure("contest_attempts", "Lượt dự thi", "lượt", _PEOPLE_DIMENSIONS, order=31)
-def contest_attempts(filters: Filters, by: str | None) -> list[Row]:
-    value = func.count(Attempt.id)
-    if by == "round":
-        return _by_round(filters, value)
-    return people_rows(filters, _attempts(filters), value, by, day_column=Attempt.submitted_at)
+@register_figures(
+    FigureSpec("contest_people", "Người dự thi", "người", order=30),
+    FigureSpec("contest_attempts", "Lượt dự thi", "lượt", order=31),
+    dimensions=("day", "round", *PERSON_DIMENSIONS),
+    combined=PERSON_DIMENSIONS,
+)
+def contest_people_and_attempts(filters: Filters, by: str | None) -> list[Row]:
+    """Rows ``(unit_id, key, people, attempts)``: one person with two attempts is one người
+    and two lượt, wherever they roll up."""
+    event_keys = {"day": local_day(Attempt.submitted_at), "round": Attempt.round_id}
+    return people_and_times(filters, _finished_attempts(filters), Attempt.user_id, by, event_keys)
 
 
 @register_figure(

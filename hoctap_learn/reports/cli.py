@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from ..core.cli_util import echo_json, json_option, transactional
 from . import services
-from .tables import build_table, table_builders
+from .tables import build_table, build_tables, table_builders
 from .writers import csv_bytes, table_json, write_xlsx
 
 report_group = click.Group("report", help="Số liệu và báo cáo Tuần lễ.")
@@ -50,7 +50,7 @@ def export(campaign_slug, unit_code, date_from, date_to, by, fmt, output, as_jso
     if by == "all":
         if fmt != "xlsx":
             raise ValidationError("--by all chỉ dùng với --format xlsx.")
-        tables = [builder(filters) for builder in table_builders().values()]
+        tables = build_tables(filters, list(table_builders()))
     else:
         tables = [build_table(filters, by)]
     if fmt == "csv":

@@ -5,19 +5,17 @@ from __future__ import annotations
 from ..extensions import db
 from ..units.models import Unit
 from .figures import figures
-from .tables import build_table, missing_units
+from .tables import build_tables, missing_units
 
 #: Figures drawn in the charts (when registered); contests add theirs by registering figures.
 CHART_FIGURES = ("activity_participants", "registered_people", "activities")
 
 
 def dashboard_context(filters) -> dict:
-    unit_tbl = build_table(filters, "unit")
+    names = ("day", "target_group", "gender", "age_band", "kind", "submission")
+    unit_tbl, *others = build_tables(filters, ["unit", *names])
     total = dict(zip([c.key for c in unit_tbl.columns], unit_tbl.total, strict=True))
-    tables = {
-        name: build_table(filters, name)
-        for name in ("day", "target_group", "gender", "age_band", "kind", "submission")
-    }
+    tables = dict(zip(names, others, strict=True))
     chart_keys = [k for k in CHART_FIGURES if k in total]
     root = db.session.get(Unit, filters.root_id) if filters.root_id else None
     return {

@@ -7,10 +7,12 @@ exactly one unit (an activity to its organiser, a person to the unit in their pr
 so a unit's figure for its subtree is the plain sum of its own and its descendants' values;
 that is how distinct *people* stay distinct when rolled up to the province.
 
-Feature packages add their figures with `register_figure` (e.g. contests: participants,
-attempts; catalog: views, click-throughs) and their own dimensions with
-`register_dimension` (e.g. contest ``round``); the per-unit table, the dashboard, every
-export and MẪU BC then show them with no change here.
+Feature packages add their figures with `register_figure` (e.g. catalog: views,
+click-throughs) and their own dimensions with `register_dimension` (e.g. contest ``round``);
+the per-unit table, the dashboard, every export and MẪU BC then show them with no change
+here. Figures counted by the same scan of the same table are registered together with
+`register_figures`: one grouped query returns ``(unit_id, key, value1, value2, …)`` and runs
+once for all of them (contests: people and attempts; activities: count and participants).
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from ..core.timeutil import VN_TZ
 from ..extensions import db
 from ..units.models import Campaign, Unit
 
-Row = tuple[int, Any, int]
+#: ``(unit_id, key, value)``, or ``(unit_id, key, value1, value2, …)`` from a shared query.
+Row = tuple
 FigureQuery = Callable[["Filters", str | None], Iterable[Row]]
 
 
@@ -98,6 +101,24 @@ class Figure:
     #: Dimensions besides the unit that `query` can split by.
     dimensions: frozenset[str] = frozenset()
     order: int = 50
+    #: Where this figure's value is in the query's rows, after unit and key (a query
+    #: shared by several figures returns one value for each).
+    column: int = 0
+    #: Dimensions `query` can split by in one go: given a tuple of them as `by`, it returns
+    #: keys as tuples (one grouped query instead of one per dimension).
+    combined: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One of the figures a shared query counts (see `register_figures`)."""
+
+    key: str
+    label: str
+    measure: str
+    order: int = 50
+    #: When this figure splits by fewer dimensions than the query (None: all of them).
+    dimensions: tuple[str, ...] | None = None
 
 
 FIGURES: dict[str, Figure] = {}
@@ -105,11 +126,32 @@ DIMENSIONS: dict[str, Dimension] = {}
 UNKNOWN_LABEL = "Không rõ / chưa phân loại"
 
 
-def register_figure(key: str, label: str, measure: str, dimensions=(), order: int = 50):
+def register_figure(
+    key: str, label: str, measure: str, dimensions=(), order: int = 50, combined=()
+):
     """Decorator: add a figure to every table, export and report."""
+    return register_figures(FigureSpec(key, label, measure, order), dimensions=dimensions,
+                            combined=combined)  # fmt: skip
+
+
+def register_figures(*specs: FigureSpec, dimensions=(), combined=()):
+    """Decorator: several figures from one query whose rows are ``(unit_id, key, *values)``,
+    the values in the order of `specs`; the query runs once for all of them. `combined`: the
+    dimensions the query also splits by together (see `Figure.combined`)."""
 
     def decorator(func: FigureQuery) -> FigureQuery:
-        FIGURES[key] = Figure(key, label, measure, func, frozenset(dimensions), order)
+        for column, spec in enumerate(specs):
+            dims = frozenset(dimensions if spec.dimensions is None else spec.dimensions)
+            FIGURES[spec.key] = Figure(
+                spec.key,
+                spec.label,
+                spec.measure,
+                func,
+                dims,
+                spec.order,
+                column,
+                frozenset(combined) & dims,
+            )
         return func
 
     return decorator
@@ -171,37 +213,109 @@ def age_band_sql(birth_year_column, year: int):
     )
 
 
-def people_rows(filters: Filters, base, value, by: str | None, day_column=None) -> list[Row]:
-    """Group `base` (a SELECT that joins `User`) by the user's unit and a user dimension.
+#: The dimensions every person has one value of, so that their people add up over each
+#: of them and a query can split by all of them at once (`Figure.combined`).
+PERSON_DIMENSIONS = ("target_group", "gender", "age_band")
 
-    `value` is the aggregate (``func.count()`` for times, ``func.count(distinct(user_id))``
-    for people). Contest and catalog figures reuse this for their people-based dimensions.
-    """
+
+def person_key(by: str | None, filters: Filters):
+    """SQL: the key of a person (a `User` row) in dimension `by`; None for the unit alone,
+    False for a dimension people do not have."""
     if by in (None, "unit"):
-        key = None
-    elif by == "target_group":
-        key = User.target_group
-    elif by == "gender":
-        key = User.gender
-    elif by == "age_band":
-        key = age_band_sql(User.birth_year, filters.campaign.year)
-    elif by == "day" and day_column is not None:
-        key = local_day(day_column)
-    else:
-        return []
-    columns = [User.unit_id, value] if key is None else [User.unit_id, key, value]
-    stmt = base.with_only_columns(*columns).where(User.unit_id.is_not(None))
-    stmt = stmt.group_by(*columns[:-1])
-    rows: dict[tuple[int, Any], int] = defaultdict(int)
+        return None
+    if by == "target_group":
+        return User.target_group
+    if by == "gender":
+        return User.gender
+    if by == "age_band":
+        return age_band_sql(User.birth_year, filters.campaign.year)
+    return False
+
+
+def _person_keys(by, filters: Filters) -> list | None:
+    """The key columns for `by`: one dimension, or a tuple of `PERSON_DIMENSIONS`; None
+    when people cannot be split so."""
+    if isinstance(by, tuple):
+        keys = [person_key(b, filters) for b in by]
+        return None if any(k is None or k is False for k in keys) else keys
+    key = person_key(by, filters)
+    return None if key is False else ([] if key is None else [key])
+
+
+def _grouped_rows(stmt, n_keys: int, by) -> Iterable[Row]:
+    """Run a SELECT of ``unit_id, key…, value…`` and add up rows of the same unit and key
+    (dates may come back as text from SQLite); several keys come back as one tuple."""
+    if isinstance(by, tuple):
+        # Tens of thousands of cells, each once: streamed to the caller, which adds them up
+        # by dimension, rather than held in memory (the export's peak would grow with them).
+        result = db.session.execute(stmt, execution_options={"yield_per": 2_000})
+        return (
+            (row[0], tuple(row[1 : 1 + n_keys]), *map(int, row[1 + n_keys :])) for row in result
+        )
+    rows: dict[tuple[int, Any], list[int]] = {}
     for row in db.session.execute(stmt):
-        if key is None:
-            rows[(row[0], None)] += row[1]
-            continue
-        k = row[1]
-        if by == "day":
-            k = as_date(k)
-        rows[(row[0], k)] += row[2]
-    return [(unit_id, k, v) for (unit_id, k), v in rows.items()]
+        if n_keys == 0:
+            key = None
+        else:
+            key = row[1]
+            if by == "day" and key is not None:
+                key = as_date(key)
+        values = row[1 + n_keys :]
+        found = rows.setdefault((row[0], key), [0] * len(values))
+        for i, value in enumerate(values):
+            found[i] += int(value or 0)
+    return [(unit_id, key, *values) for (unit_id, key), values in rows.items()]
+
+
+def people_rows(filters: Filters, base, value, by, day_column=None) -> Iterable[Row]:
+    """Group `base` (a SELECT that joins `User`) by the user's unit and a user dimension
+    (or a tuple of `PERSON_DIMENSIONS`).
+
+    `value` is the aggregate, e.g. ``func.count()``. Registered people and creative entries
+    use this; things a person does many times (attempts) use `people_and_times`.
+    """
+    keys = [local_day(day_column)] if by == "day" and day_column is not None else None
+    keys = keys or _person_keys(by, filters)
+    if keys is None:
+        return []
+    columns = [User.unit_id, *keys]
+    stmt = base.with_only_columns(*columns, value).where(User.unit_id.is_not(None))
+    return _grouped_rows(stmt.group_by(*columns), len(keys), by)
+
+
+def people_and_times(filters: Filters, events, person, by, event_keys: dict | None = None):
+    """Rows ``(unit_id, key, people, times)`` of `events`, a SELECT of things each done by
+    one person (`person`, a user id column) and counted for the unit in their profile.
+
+    The events are counted per person first (and per event key, e.g. day or round, from
+    `event_keys`), a grouping that an index starting with the person's id gives in order
+    without sorting the events; the per-person rows are then grouped by unit and key:
+    ``count()`` is the distinct people and ``sum()`` the times (lượt). `by` may be a tuple
+    of `PERSON_DIMENSIONS`.
+    """
+    event_key = None if isinstance(by, tuple) else (event_keys or {}).get(by)
+    keys = None if event_key is not None else _person_keys(by, filters)
+    if event_key is None and keys is None:
+        return []
+    labels = [person.label("person_id")]
+    if event_key is not None:
+        labels.append(event_key.label("key"))
+    per_person = (
+        events.with_only_columns(*labels, func.count().label("times"))
+        .group_by(*([person] if event_key is None else [person, event_key]))
+        .subquery("per_person")
+    )
+    if event_key is not None:
+        keys = [per_person.c.key]
+    columns = [User.unit_id, *keys]
+    stmt = (
+        select(*columns, func.count(), func.sum(per_person.c.times))
+        .select_from(per_person)
+        .join(User, User.id == per_person.c.person_id)
+        .where(User.unit_id.is_not(None))
+        .group_by(*columns)
+    )
+    return _grouped_rows(stmt, len(keys), by)
 
 
 # --- built-in dimensions -------------------------------------------------------------------
@@ -245,37 +359,25 @@ def _activity_base(filters: Filters):
     )
 
 
-def _activity_rows(filters: Filters, by: str | None, value) -> list[Row]:
+def _activity_rows(filters: Filters, by: str | None, *values) -> list[Row]:
     key = {None: None, "day": Activity.start_date, "kind": Activity.kind}.get(by, False)
     if key is False:
         return []
     columns = [Activity.unit_id] if key is None else [Activity.unit_id, key]
-    stmt = _activity_base(filters).with_only_columns(*columns, value).group_by(*columns)
-    result = []
-    for row in db.session.execute(stmt):
-        if key is None:
-            result.append((row[0], None, int(row[1] or 0)))
-        else:
-            k = as_date(row[1]) if by == "day" else row[1]
-            result.append((row[0], k, int(row[2] or 0)))
-    return result
+    stmt = _activity_base(filters).with_only_columns(*columns, *values).group_by(*columns)
+    return _grouped_rows(stmt, len(columns) - 1, by)
 
 
-@register_figure("activities", "Số hoạt động", "hoạt động", ("day", "kind"), order=10)
-def activities_count(filters: Filters, by: str | None) -> list[Row]:
-    return _activity_rows(filters, by, func.count(Activity.id))
-
-
-@register_figure(
-    "activity_participants",
-    "Lượt người tham gia hoạt động",
-    "lượt",
-    ("day", "kind", "target_group", "gender"),
-    order=20,
+@register_figures(
+    FigureSpec("activities", "Số hoạt động", "hoạt động", 10, ("day", "kind")),
+    FigureSpec("activity_participants", "Lượt người tham gia hoạt động", "lượt", 20),
+    dimensions=("day", "kind", "target_group", "gender"),
 )
-def activity_participants(filters: Filters, by: str | None) -> list[Row]:
+def activities_and_participants(filters: Filters, by: str | None) -> list[Row]:
+    """Rows ``(unit_id, key, activities, participants)``: one scan of the activities for
+    both figures; split by target group or gender, only participants (activities 0)."""
     if by not in ("target_group", "gender"):
-        return _activity_rows(filters, by, func.sum(Activity.participants))
+        return _activity_rows(filters, by, func.count(Activity.id), func.sum(Activity.participants))
     # The breakdown is optional: what it leaves out is reported as "unknown" (key None),
     # so the groups always add up to the same total as the per-unit table.
     totals = {u: v for u, _, v in _activity_rows(filters, None, func.sum(Activity.participants))}
@@ -291,11 +393,11 @@ def activity_participants(filters: Filters, by: str | None) -> list[Row]:
     result = []
     split: dict[int, int] = defaultdict(int)
     for unit_id, key, value in db.session.execute(stmt):
-        result.append((unit_id, key, int(value)))
+        result.append((unit_id, key, 0, int(value)))
         split[unit_id] += int(value)
     for unit_id, total in totals.items():
         if total - split[unit_id]:
-            result.append((unit_id, None, total - split[unit_id]))
+            result.append((unit_id, None, 0, total - split[unit_id]))
     return result
 
 
@@ -303,8 +405,9 @@ def activity_participants(filters: Filters, by: str | None) -> list[Row]:
     "registered_people",
     "Người đăng ký tài khoản",
     "người",
-    ("day", "target_group", "gender", "age_band"),
+    ("day", *PERSON_DIMENSIONS),
     order=40,
+    combined=PERSON_DIMENSIONS,
 )
 def registered_people(filters: Filters, by: str | None) -> list[Row]:
     """Participants' accounts (not staff), by the unit in their profile; dates = sign-up day."""
@@ -365,11 +468,47 @@ def _walk(nodes: list[UnitNode]):
         yield from _walk(node.children)
 
 
-def own_values(figure: Figure, filters: Filters, by: str | None = None) -> dict:
-    """``{(unit_id, key): value}`` for every unit (scope is applied by the caller)."""
-    result: dict = defaultdict(int)
-    for unit_id, key, value in figure.query(filters, by):
-        result[(unit_id, key)] += value
+def own_values(chosen: list[Figure], filters: Filters, by: str | None = None) -> dict:
+    """``{figure key: {(unit_id, key): value}}`` for every unit (scope is applied by the
+    caller); a query shared by several of the figures runs once."""
+    return own_values_by({by: chosen}, filters)[by]
+
+
+def own_values_by(wanted: dict[str | None, list[Figure]], filters: Filters) -> dict:
+    """`own_values` for several dimensions at once: ``{by: {figure key: {(unit_id, key):
+    value}}}``. A query runs once for all the dimensions it combines (and the unit alone,
+    their sum), and once for each other dimension."""
+    result = {by: {f.key: defaultdict(int) for f in chosen} for by, chosen in wanted.items()}
+    queries: dict[FigureQuery, dict[str | None, list[Figure]]] = defaultdict(dict)
+    for by, chosen in wanted.items():
+        for figure in chosen:
+            queries[figure.query].setdefault(by, []).append(figure)
+    for query, bys in queries.items():
+        combined = frozenset.intersection(*(f.combined for fs in bys.values() for f in fs))
+        together = tuple(by for by in bys if by in combined)
+        if None in bys and together:
+            together = (None, *together)
+        if len(together) > 1:
+            dims = tuple(by for by in together if by is not None)
+            plan = [
+                (
+                    None if by is None else dims.index(by),
+                    [(result[by][f.key], 2 + f.column) for f in bys[by]],
+                )
+                for by in together
+            ]
+            for row in query(filters, dims):
+                unit_id, keys = row[0], row[1]
+                for position, targets in plan:
+                    cell = (unit_id, None if position is None else keys[position])
+                    for values, column in targets:
+                        values[cell] += row[column]
+        for by, sharing in bys.items():
+            if len(together) > 1 and by in together:
+                continue
+            for row in query(filters, by):
+                for figure in sharing:
+                    result[by][figure.key][(row[0], row[1])] += row[2 + figure.column]
     return result
 
 
@@ -396,11 +535,15 @@ class Table:
         return [dict(zip([c.key for c in self.columns], row, strict=True)) for row in self.rows]
 
 
-def unit_figures(filters: Filters, keys: list[str] | None = None) -> tuple[list, dict]:
-    """Rolled-up values per unit in scope: (nodes in order, {unit_id: {figure: value}})."""
+def unit_figures(
+    filters: Filters, keys: list[str] | None = None, own: dict | None = None
+) -> tuple[list, dict]:
+    """Rolled-up values per unit in scope: (nodes in order, {unit_id: {figure: value}}).
+    `own`: the figures' own values when already computed (`own_values_by`)."""
     forest = scope_tree(filters)
     chosen = [f for f in figures() if keys is None or f.key in keys]
-    own = {f.key: own_values(f, filters) for f in chosen}
+    if own is None:
+        own = own_values(chosen, filters)
     rolled: dict[int, dict[str, int]] = {}
 
     def roll(node: UnitNode) -> dict[str, int]:
@@ -426,8 +569,8 @@ def _root_sums(nodes, rolled, chosen) -> dict[str, int]:
     return {f.key: sum(rolled[n.unit.id][f.key] for n in nodes if n.depth == 0) for f in chosen}
 
 
-def unit_table(filters: Filters) -> Table:
-    nodes, rolled = unit_figures(filters)
+def unit_table(filters: Filters, own: dict | None = None) -> Table:
+    nodes, rolled = unit_figures(filters, own=own)
     chosen = figures()
     columns = [
         Column("code", "Mã đơn vị", "text"),
@@ -449,16 +592,19 @@ def unit_table(filters: Filters) -> Table:
     )
 
 
-def breakdown_table(filters: Filters, by: str) -> Table:
-    """Figures of the whole scope split by `by` (day, target group, age band, gender, kind…)."""
+def breakdown_table(filters: Filters, by: str, own: dict | None = None) -> Table:
+    """Figures of the whole scope split by `by` (day, target group, age band, gender, kind…).
+    `own`: the figures' own values by `by` when already computed (`own_values_by`)."""
     dimension = DIMENSIONS[by]
     chosen = figures(by)
     in_scope = {n.unit.id for n in _walk(scope_tree(filters))}
     values: dict[str, dict[Any, int]] = {}
     keys: dict[Any, str] = dict(dimension.values(filters))
+    if own is None:
+        own = own_values(chosen, filters, by)
     for figure in chosen:
         per_key: dict[Any, int] = defaultdict(int)
-        for (unit_id, key), value in own_values(figure, filters, by).items():
+        for (unit_id, key), value in own[figure.key].items():
             if unit_id in in_scope:
                 per_key[key] += value
         values[figure.key] = per_key

@@ -11,7 +11,17 @@ from ..activities.models import ReportSubmission
 from ..core.timeutil import to_local
 from ..extensions import db
 from ..units.models import Unit
-from .figures import DIMENSIONS, Column, Filters, Table, breakdown_table, scope_tree, unit_table
+from .figures import (
+    DIMENSIONS,
+    Column,
+    Filters,
+    Table,
+    breakdown_table,
+    figures,
+    own_values_by,
+    scope_tree,
+    unit_table,
+)
 
 
 def reporting_units(filters: Filters) -> list[Unit]:
@@ -98,9 +108,27 @@ def table_builders() -> dict[str, Callable[[Filters], Table]]:
 
 
 def build_table(filters: Filters, name: str) -> Table:
+    return build_tables(filters, [name])[0]
+
+
+def build_tables(filters: Filters, names: list[str]) -> list[Table]:
+    """Several tables at once (the dashboard, the all-tables export): the figures are queried
+    together, so a query that splits by several dimensions in one go runs once for all."""
     from ..core.errors import NotFound
 
-    builder = table_builders().get(name)
-    if builder is None:
-        raise NotFound(f"Không có bảng “{name}”. Các bảng: {', '.join(table_builders())}.")
-    return builder(filters)
+    builders = table_builders()
+    for name in names:
+        if name not in builders:
+            raise NotFound(f"Không có bảng “{name}”. Các bảng: {', '.join(builders)}.")
+    wanted = {None if n == "unit" else n: figures(None if n == "unit" else n) for n in names}
+    wanted = {by: chosen for by, chosen in wanted.items() if by is None or by in DIMENSIONS}
+    own = own_values_by(wanted, filters)
+    tables = []
+    for name in names:
+        if name == "unit":
+            tables.append(unit_table(filters, own[None]))
+        elif name in DIMENSIONS:
+            tables.append(breakdown_table(filters, name, own[name]))
+        else:
+            tables.append(builders[name](filters))
+    return tables

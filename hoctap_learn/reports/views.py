@@ -13,7 +13,7 @@ from . import services
 from .dashboard import dashboard_context
 from .mau_bc import filename as mau_bc_filename
 from .mau_bc import mau_bc_context, render_docx
-from .tables import build_table, table_builders
+from .tables import build_table, build_tables, table_builders
 from .writers import csv_bytes, table_json, xlsx_bytes
 
 bp = Blueprint("reports", __name__, url_prefix="/organizer/reports", template_folder="templates")
@@ -81,7 +81,7 @@ def _filename(filters, name: str, ext: str) -> str:
 def export(name: str, fmt: str):
     filters = _filters()
     if name == "all" and fmt == "xlsx":
-        tables = [builder(filters) for builder in table_builders().values()]
+        tables = build_tables(filters, list(table_builders()))
     elif name == "all":
         abort(404)
     else:

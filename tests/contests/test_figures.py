@@ -60,3 +60,43 @@ def test_people_and_attempts_roll_up_and_split_by_round(db, content):
     first_day = _rows(build_table(build_filters(None, "2022", None, "2022-10-19", "2022-10-19"),
                                   "unit"))  # fmt: skip
     assert first_day["brvt"]["contest_attempts"] == 2
+
+
+def test_attempts_count_on_the_local_day_across_midnight(db, content):
+    """17:00 UTC is midnight in Hồ Chí Minh city: an attempt submitted at 16:59:30 UTC counts
+    on the 19th, one at 17:00:30 UTC on the 20th; one person on two days is one người each
+    day, and two attempts of the same person on one day one người and two lượt."""
+    from datetime import UTC, datetime
+
+    from hoctap_learn.reports.tables import build_tables
+
+    campaign = units.get_campaign("2022")
+    contest, round1 = make_contest(unit=units.get_unit("brvt-sogddt"), attempts_allowed=5)
+    contest.campaign_id = campaign.id
+    db.session.commit()
+    lan = participant(unit=units.get_unit("brvt-vungtau"), full_name="Lan", birth_year=2007)
+    minh = participant(unit=units.get_unit("brvt-datdo"), full_name="Minh", birth_year=1962)
+    _play(db, lan, round1, datetime(2022, 10, 19, 16, 59, tzinfo=UTC))  # 23:59:30 on 19/10
+    _play(db, lan, round1, datetime(2022, 10, 19, 17, 0, tzinfo=UTC))  # 00:00:30 on 20/10
+    _play(db, lan, round1, datetime(2022, 10, 20, 2, 0, tzinfo=UTC))  # 09:00:30 on 20/10
+    _play(db, minh, round1, datetime(2022, 10, 20, 16, 59, tzinfo=UTC))  # 23:59:30 on 20/10
+
+    days = _rows(build_table(build_filters(None, "2022"), "day"))
+    pick = ("contest_people", "contest_attempts")
+    assert [days["2022-10-19"][k] for k in pick] == [1, 1]
+    assert [days["2022-10-20"][k] for k in pick] == [2, 3]
+    assert [days["2022-10-21"][k] for k in pick] == [0, 0]
+    only_20th = build_filters(None, "2022", None, "2022-10-20", "2022-10-20")
+    rows = _rows(build_table(only_20th, "unit"))
+    assert [rows["brvt"][k] for k in pick] == [2, 3]
+    assert [rows["brvt-vungtau"][k] for k in pick] == [1, 2]
+    # people split by age band, gender and group come from one query; same as one by one
+    names = ["unit", "target_group", "gender", "age_band", "day", "round"]
+    for filters in (build_filters(None, "2022"), only_20th):
+        together = build_tables(filters, names)
+        for name, table in zip(names, together, strict=True):
+            alone = build_table(filters, name)
+            assert (table.rows, table.total) == (alone.rows, alone.total), name
+    bands = _rows(build_table(build_filters(None, "2022"), "age_band"))
+    assert [bands["15_17"][k] for k in pick] == [1, 3]  # born 2007: 15 in 2022
+    assert [bands["60_tro_len"][k] for k in pick] == [1, 1]  # born 1962: 60 in 2022

@@ -323,3 +323,34 @@ def test_a_feature_plugs_in_its_own_figure(world, monkeypatch):
     days = _rows(build_table(filters, "day"))
     assert days["2022-10-20"]["contest_attempts"] == 9
     assert "contest_attempts" not in _rows(build_table(filters, "gender"))["nu"]
+
+
+def test_age_band_in_sql_matches_python_at_every_boundary(app, db):
+    """The CASE the database groups by gives the band `age_band` gives, at each edge."""
+    from sqlalchemy import Integer, literal, null, select
+
+    year = 2022
+    ages = {-1, 125}
+    for _key, _label, low, high in fig.AGE_BANDS:
+        ages |= {low - 1, low, high, high + 1}
+    for age in sorted(ages):
+        birth_year = year - age
+        in_sql = db.session.scalar(select(fig.age_band_sql(literal(birth_year, Integer), year)))
+        assert in_sql == fig.age_band(birth_year, year), (age, birth_year)
+    assert db.session.scalar(select(fig.age_band_sql(null(), year))) is None
+
+
+def test_tables_built_together_equal_tables_built_alone(world):
+    """The dashboard and the all-tables export query figures together (one grouped query
+    for every person dimension); each table must be the one built on its own."""
+    from hoctap_learn.reports.tables import build_tables, table_builders
+
+    for filters in (
+        build_filters(None, "2022"),
+        build_filters(None, "2022", "brvt-vungtau", "2022-10-19", "2022-10-20"),
+    ):
+        names = list(table_builders())
+        together = build_tables(filters, names)
+        for name, table in zip(names, together, strict=True):
+            alone = build_table(filters, name)
+            assert (table.rows, table.total) == (alone.rows, alone.total), name
