@@ -59,7 +59,7 @@ def _rounds(filters: Filters) -> list[tuple[int, str]]:
     return [(rid, f"{contest} – {title}") for rid, contest, title in db.session.execute(stmt)]
 
 
-register_dimension(Dimension("round", "Vòng thi", "Theo vòng thi", _rounds))
+register_dimension(Dimension("round", "Vòng thi", "Theo vòng thi", _rounds, exclusive=False))
 
 
 @register_figures(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, literal_column, select, update
 from sqlalchemy.orm.util import identity_key
 
 from ..core.errors import Conflict, NotFound, ValidationError
@@ -157,6 +157,26 @@ _SHAPES = (
     .join(Q, Q.c.id == AQ.c.question_id)
     .where(AQ.c.attempt_id == _ID)
 )
+
+
+def _of_round(sql: str, label: str, type_):
+    """A value of the attempt's round for a RETURNING clause. Written out because the
+    SQLite compiler drops table names inside RETURNING, which would make ``id`` ambiguous."""
+    return literal_column(
+        f"(SELECT {sql} FROM {R.name} AS r"
+        + (f" JOIN {C.name} AS c ON c.id = r.contest_id" if sql.startswith("c.") else "")
+        + f" WHERE r.id = {A.name}.round_id)",
+        type_,
+    ).label(label)
+
+
+_ROUND_RETURNING = (
+    _of_round("c.slug", "contest_slug", R.c.slug.type),
+    _of_round("r.slug", "round_slug", R.c.slug.type),
+    _of_round("r.reveal_answers", "reveal_answers", R.c.reveal_answers.type),
+    _of_round("r.closes_at", "closes_at", R.c.closes_at.type),
+    _of_round("r.prediction_enabled", "prediction_enabled", R.c.prediction_enabled.type),
+)
 #: An autosave's lock and check in one: own attempt, in progress, in time.
 _LOCK_FOR_SAVE = (
     update(A)
@@ -167,11 +187,7 @@ _LOCK_FOR_SAVE = (
         A.c.deadline_at >= bindparam("earliest"),
     )
     .values(last_saved_at=bindparam("now"))
-    .returning(
-        A.c.deadline_at,
-        A.c.round_id,
-        select(R.c.prediction_enabled).where(R.c.id == A.c.round_id).scalar_subquery(),
-    )
+    .returning(A.c.deadline_at, A.c.round_id, _ROUND_RETURNING[-1])
 )
 #: Ending an attempt; matches nothing when it has already ended.
 _END = (
@@ -184,11 +200,37 @@ _END = (
         last_saved_at=bindparam("now"),
     )
 )
+
+
+#: A participant's submit: lock, check (own, in progress, in time) and end in one statement,
+#: returning what the result needs. `submitted_at` is set to the deadline instead of now by
+#: `_SET_SCORE` when the submit arrives in the grace period.
+_SUBMIT = (
+    update(A)
+    .where(
+        A.c.id == _ID,
+        A.c.user_id == bindparam("owner"),
+        A.c.status == "in_progress",
+        A.c.deadline_at >= bindparam("earliest"),
+    )
+    .values(
+        status="finished",
+        finished_by="participant",
+        submitted_at=bindparam("now"),
+        last_saved_at=bindparam("now"),
+    )
+    .returning(
+        A.c.id, A.c.user_id, A.c.round_id, A.c.number, A.c.started_at, A.c.deadline_at,
+        A.c.max_score, *_ROUND_RETURNING,
+    )
+)  # fmt: skip
 _SET_SCORE = (
     update(A)
     .where(A.c.id == _ID)
-    .values(score=bindparam("total"), duration_ms=bindparam("duration"))
-)  # fmt: skip
+    .values(
+        score=bindparam("total"), duration_ms=bindparam("duration"), submitted_at=bindparam("at")
+    )
+)
 _SET_ANSWERS = (
     update(AQ).where(AQ.c.id == bindparam("aq_id")).values(response=bindparam("aq_response"))
 )
@@ -276,6 +318,11 @@ def _end(
     ended = _execute(_END, {"attempt_id": sheet.id, "by": by, "at": at, "now": now}).rowcount
     if ended != 1:
         return _with_questions(_head(sheet.id))
+    return _score(sheet, at, by, answers, prediction)
+
+
+def _score(sheet: Sheet, at: datetime, by: str, answers: dict | None, prediction) -> Sheet:
+    """Score an attempt this request has just ended (it holds the lock) and record it."""
     _with_questions(sheet)  # read after the lock: every acknowledged autosave is in
     if prediction is not None:
         _set_prediction(sheet.user_id, sheet.round_id, prediction)
@@ -293,7 +340,7 @@ def _end(
     sheet.duration_ms = int((at - sheet.started_at).total_seconds() * 1000)
     _execute(
         _SET_SCORE,
-        {"attempt_id": sheet.id, "total": sheet.score, "duration": sheet.duration_ms},
+        {"attempt_id": sheet.id, "total": sheet.score, "duration": sheet.duration_ms, "at": at},
     )
     _forget(sheet.id)
     return sheet
@@ -346,7 +393,7 @@ def save_answers(user, attempt_id: int, answers: dict, now: datetime, prediction
         changes = _validated(answers, {str(q.id): q for q in shapes})
         _execute(_SET_ANSWERS, [{"aq_id": k, "aq_response": v} for k, v in changes.items()])
     if prediction is not None:
-        _check_prediction(row[2], prediction)
+        _check_prediction(row.prediction_enabled, prediction)
         _set_prediction(user.id, row.round_id, prediction)
     _forget(attempt_id)
     return Saved(len(answers), row.deadline_at)
@@ -364,6 +411,20 @@ def submit_attempt(
     user, attempt_id: int, now: datetime, answers: dict | None = None, prediction=None
 ) -> Sheet:
     """Submit (with any last answers). Submitting again returns the same finished attempt."""
+    if prediction is not None:
+        _check_prediction(True, prediction)
+    row = _execute(
+        _SUBMIT,
+        {"attempt_id": attempt_id, "owner": user.id, "earliest": now - grace(), "now": now},
+    ).first()
+    if row is not None:  # the usual case, ended by the statement above
+        sheet = Sheet(**row._mapping, status="finished", finished_by="participant",
+                      submitted_at=None, score=None, duration_ms=None)  # fmt: skip
+        if prediction is not None:
+            _check_prediction(sheet.prediction_enabled, prediction)
+        # A submit inside the grace period counts as on time: time taken ≤ the limit.
+        return _score(sheet, min(now, sheet.deadline_at), "participant", answers, prediction)
+    # Someone else's, already ended, or its time is over: find out which.
     sheet = _own(user.id, attempt_id)
     if not sheet.finished and now > sheet.deadline_at + grace():
         sheet = _end(sheet, sheet.deadline_at, "deadline", now)
@@ -371,10 +432,9 @@ def submit_attempt(
         if answers and sheet.finished_by == "deadline":
             raise AttemptClosed(LATE_MESSAGE)
         return sheet if sheet.questions is not None else _with_questions(sheet)
-    if prediction is not None:
-        _check_prediction(sheet.prediction_enabled, prediction)
-    # Time taken never exceeds the limit: a submit inside the grace period counts as on time.
-    return _end(sheet, min(now, sheet.deadline_at), "participant", now, answers, prediction)
+    # In progress and in time, yet the statement matched nothing: cannot happen while the
+    # two use the same clock and grace; answer "try again" rather than a wrong result.
+    raise Conflict("Không thể nộp bài lúc này, vui lòng thử lại.")
 
 
 def finalize(attempt_id: int, now: datetime) -> bool:

@@ -88,6 +88,10 @@ class Dimension:
     title: str
     #: Ordered (key, label) pairs of the known values; others are appended as they come.
     values: Callable[[Filters], list[tuple[Any, str]]] = field(default=lambda f: [])
+    #: Whether a person falls under one key only (gender, age band…). Not so for days or
+    #: rounds: someone taking part on three days is one of each day's people, and one
+    #: person in the total, so people are not added up over such a dimension.
+    exclusive: bool = True
 
 
 @dataclass(frozen=True)
@@ -331,7 +335,7 @@ def _campaign_days(filters: Filters) -> list[tuple[Any, str]]:
     return days
 
 
-register_dimension(Dimension("day", "Ngày", "Theo ngày", _campaign_days))
+register_dimension(Dimension("day", "Ngày", "Theo ngày", _campaign_days, exclusive=False))
 register_dimension(
     Dimension("target_group", "Đối tượng", "Theo đối tượng", lambda f: list(TARGET_GROUPS.items()))
 )
@@ -592,9 +596,16 @@ def unit_table(filters: Filters, own: dict | None = None) -> Table:
     )
 
 
-def breakdown_table(filters: Filters, by: str, own: dict | None = None) -> Table:
+PEOPLE = "người"
+
+
+def breakdown_table(
+    filters: Filters, by: str, own: dict | None = None, unit_own: dict | None = None
+) -> Table:
     """Figures of the whole scope split by `by` (day, target group, age band, gender, kind…).
-    `own`: the figures' own values by `by` when already computed (`own_values_by`)."""
+    `own`: the figures' own values by `by` when already computed (`own_values_by`);
+    `unit_own`: their values by unit alone, if computed, for the totals of people over a
+    dimension that is not exclusive (the people of the scope, each counted once)."""
     dimension = DIMENSIONS[by]
     chosen = figures(by)
     in_scope = {n.unit.id for n in _walk(scope_tree(filters))}
@@ -622,5 +633,13 @@ def breakdown_table(filters: Filters, by: str, own: dict | None = None) -> Table
     for key in ordered:
         code = key.isoformat() if isinstance(key, date) else ("" if key is None else str(key))
         rows.append([code, keys[key], *(values[f.key].get(key, 0) for f in chosen)])
-    total = ["", "Tổng cộng", *(sum(values[f.key].values()) for f in chosen)]
+    totals = {f.key: sum(values[f.key].values()) for f in chosen}
+    once = [f for f in chosen if f.measure == PEOPLE and not dimension.exclusive]
+    if once:
+        if unit_own is None or any(f.key not in unit_own for f in once):
+            unit_own = own_values(once, filters)
+        for f in once:
+            totals[f.key] = sum(v for (u, _), v in unit_own[f.key].items() if u in in_scope)
+    label = "Tổng cộng (mỗi người tính một lần)" if once else "Tổng cộng"
+    total = ["", label, *(totals[f.key] for f in chosen)]
     return Table(by, dimension.title, columns, rows, total)

@@ -128,7 +128,7 @@ def build_tables(filters: Filters, names: list[str]) -> list[Table]:
         if name == "unit":
             tables.append(unit_table(filters, own[None]))
         elif name in DIMENSIONS:
-            tables.append(breakdown_table(filters, name, own[name]))
+            tables.append(breakdown_table(filters, name, own[name], own.get(None)))
         else:
             tables.append(builders[name](filters))
     return tables

@@ -86,6 +86,14 @@ def test_attempts_count_on_the_local_day_across_midnight(db, content):
     assert [days["2022-10-19"][k] for k in pick] == [1, 1]
     assert [days["2022-10-20"][k] for k in pick] == [2, 3]
     assert [days["2022-10-21"][k] for k in pick] == [0, 0]
+    # The total counts Lan once although she took part on two days; lượt add up.
+    total = build_table(build_filters(None, "2022"), "day").total
+    columns = [c.key for c in build_table(build_filters(None, "2022"), "day").columns]
+    totals = dict(zip(columns, total, strict=True))
+    assert [totals[k] for k in pick] == [2, 4]
+    assert totals["label"] == "Tổng cộng (mỗi người tính một lần)"
+    by_round = build_table(build_filters(None, "2022"), "round")
+    assert by_round.total[2:4] == [2, 4]
     only_20th = build_filters(None, "2022", None, "2022-10-20", "2022-10-20")
     rows = _rows(build_table(only_20th, "unit"))
     assert [rows["brvt"][k] for k in pick] == [2, 3]
