@@ -187,7 +187,16 @@ _LOCK_FOR_SAVE = (
         A.c.deadline_at >= bindparam("earliest"),
     )
     .values(last_saved_at=bindparam("now"))
-    .returning(A.c.deadline_at, A.c.round_id, _ROUND_RETURNING[-1])
+    .returning(
+        A.c.deadline_at,
+        A.c.round_id,
+        _ROUND_RETURNING[-1],
+        literal_column(
+            f"(SELECT p.value FROM {P.name} AS p WHERE p.round_id = {A.name}.round_id "
+            f"AND p.user_id = {A.name}.user_id)",
+            P.c.value.type,
+        ).label("prediction"),
+    )
 )
 #: Ending an attempt; matches nothing when it has already ended.
 _END = (
@@ -394,7 +403,8 @@ def save_answers(user, attempt_id: int, answers: dict, now: datetime, prediction
         _execute(_SET_ANSWERS, [{"aq_id": k, "aq_response": v} for k, v in changes.items()])
     if prediction is not None:
         _check_prediction(row.prediction_enabled, prediction)
-        _set_prediction(user.id, row.round_id, prediction)
+        if prediction != row.prediction:  # clients resend it with every autosave
+            _set_prediction(user.id, row.round_id, prediction)
     _forget(attempt_id)
     return Saved(len(answers), row.deadline_at)
 

@@ -10,8 +10,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from hoctap_learn.contests import attempts
-from hoctap_learn.contests.models import Attempt, AttemptQuestion, QuestionCategory, RoundCategory
+from hoctap_learn.contests import attempts, lookup
+from hoctap_learn.contests.models import (
+    Attempt,
+    AttemptQuestion,
+    Prediction,
+    QuestionCategory,
+    RoundCategory,
+)
 from hoctap_learn.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from tests.factories import make_user
 
@@ -276,8 +282,13 @@ def test_prediction_only_when_enabled(db):
         attempts.save_answers(user, attempt.id, {}, NOW, prediction=-1)
     db.session.rollback()
     attempts.save_answers(user, attempt.id, {}, NOW, prediction=10)
-    attempts.save_answers(user, attempt.id, {}, NOW, prediction=12)
     db.session.commit()
+    assert lookup.prediction_of(user.id, round_.id) == 10
+    attempts.save_answers(user, attempt.id, {}, NOW, prediction=12)
+    attempts.save_answers(user, attempt.id, {}, NOW, prediction=12)  # unchanged: no write
+    db.session.commit()
+    assert lookup.prediction_of(user.id, round_.id) == 12
+    assert db.session.scalar(select(func.count()).select_from(Prediction)) == 1
 
 
 def test_answers_revealed_per_round_setting(db):
