@@ -177,15 +177,17 @@ _ROUND_RETURNING = (
     _of_round("r.closes_at", "closes_at", R.c.closes_at.type),
     _of_round("r.prediction_enabled", "prediction_enabled", R.c.prediction_enabled.type),
 )
-#: An autosave's lock and check in one: own attempt, in progress, in time.
+#: The participant's own attempt, in progress and in time: what autosave and submit lock.
+_OWN_IN_TIME = (
+    A.c.id == _ID,
+    A.c.user_id == bindparam("owner"),
+    A.c.status == "in_progress",
+    A.c.deadline_at >= bindparam("earliest"),
+)
+#: An autosave's lock and check in one statement.
 _LOCK_FOR_SAVE = (
     update(A)
-    .where(
-        A.c.id == _ID,
-        A.c.user_id == bindparam("owner"),
-        A.c.status == "in_progress",
-        A.c.deadline_at >= bindparam("earliest"),
-    )
+    .where(*_OWN_IN_TIME)
     .values(last_saved_at=bindparam("now"))
     .returning(
         A.c.deadline_at,
@@ -209,19 +211,12 @@ _END = (
         last_saved_at=bindparam("now"),
     )
 )
-
-
 #: A participant's submit: lock, check (own, in progress, in time) and end in one statement,
 #: returning what the result needs. `submitted_at` is set to the deadline instead of now by
 #: `_SET_SCORE` when the submit arrives in the grace period.
 _SUBMIT = (
     update(A)
-    .where(
-        A.c.id == _ID,
-        A.c.user_id == bindparam("owner"),
-        A.c.status == "in_progress",
-        A.c.deadline_at >= bindparam("earliest"),
-    )
+    .where(*_OWN_IN_TIME)
     .values(
         status="finished",
         finished_by="participant",

@@ -219,27 +219,21 @@ def test_entry_page_upload(client, db, app):
     login(client, user.email, PASSWORD)
     page = f"/contests/{contest.slug}/entry"
     token = csrf_from(client, page)
-    response = client.post(
-        page, content_type="multipart/form-data",
-        data={"csrf_token": token, "title": "Ảnh", "kind": "image",
-              "file": (io.BytesIO(HTML), "anh.png")},
-    )  # fmt: skip
+
+    def post(title, kind, data, name):
+        return client.post(
+            page, content_type="multipart/form-data",
+            data={"csrf_token": token, "title": title, "kind": kind,
+                  "file": (io.BytesIO(data), name)},
+        )  # fmt: skip
+
+    response = post("Ảnh", "image", HTML, "anh.png")
     assert response.status_code == 422 and "Nội dung tệp" in response.get_data(as_text=True)
-    response = client.post(
-        page, content_type="multipart/form-data",
-        data={"csrf_token": token, "title": "Ảnh", "kind": "image",
-              "file": (io.BytesIO(PNG), "anh.png")},
-    )  # fmt: skip
-    assert response.status_code == 302
+    assert post("Ảnh", "image", PNG, "anh.png").status_code == 302
     html = client.get(page).get_data(as_text=True)
     assert "Chờ duyệt" in html and "Thay bài dự thi" in html
     assert len(upload_files(app)) == 1
-    response = client.post(
-        page, content_type="multipart/form-data",
-        data={"csrf_token": token, "title": "Bài đọc thơ", "kind": "audio",
-              "file": (io.BytesIO(MP3), "tho.mp3")},
-    )  # fmt: skip
-    assert response.status_code == 302
+    assert post("Bài đọc thơ", "audio", MP3, "tho.mp3").status_code == 302
     assert "Đã thay bài dự thi" in client.get(page).get_data(as_text=True)
     (only,) = upload_files(app)
     assert only.suffix == ".mp3"
