@@ -18,7 +18,9 @@ For each backend (SQLite, then a throwaway PostgreSQL) it:
    bench/results/contest.md.
 
 Environment: HOCTAP_BENCH_N (participants, default 2000), HOCTAP_BENCH_CONCURRENCY
-(client threads, default 16), HOCTAP_BENCH_BACKENDS ("sqlite,postgresql").
+(client threads, default 16), HOCTAP_BENCH_BACKENDS ("sqlite,postgresql"),
+HOCTAP_BENCH_REPEAT (whole runs per backend, default 3; the summary quotes medians),
+HOCTAP_BENCH_WRK_N and HOCTAP_BENCH_WRK_SECONDS (the wrk table, see `wrk_phases`).
 Only loopback addresses are used.
 """
 
@@ -51,6 +53,8 @@ N = int(os.environ.get("HOCTAP_BENCH_N", "2000"))
 #: Further participants driven by wrk (a C load generator) for the throughput table.
 WRK_N = int(os.environ.get("HOCTAP_BENCH_WRK_N", str(N)))
 WRK_SECONDS = int(os.environ.get("HOCTAP_BENCH_WRK_SECONDS", "10"))
+#: Whole runs per backend; the summary quotes the median ratio of each step.
+REPEAT = int(os.environ.get("HOCTAP_BENCH_REPEAT", "3"))
 CONCURRENCY = int(os.environ.get("HOCTAP_BENCH_CONCURRENCY", "16"))
 BACKENDS = os.environ.get("HOCTAP_BENCH_BACKENDS", "sqlite,postgresql").split(",")
 WORKERS = 2
@@ -504,7 +508,7 @@ def report(results) -> str:
               and c["late_refused"] == c["late"] and c["late_finalised_by_deadline"]
               and c["leaderboard_matches"] and r["five_xx"] == 0)  # fmt: skip
         lines += [
-            f"## {r['name']}",
+            f"## {r['name']}, run {r.get('run', 1)}",
             "",
             "| step | requests | req/s | ratio | p50 ms | p95 ms | p99 ms | statuses |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
@@ -534,9 +538,37 @@ def report(results) -> str:
     return "\n".join(lines)
 
 
+def summary(results) -> list[str]:
+    """Median ratio per backend and step over the runs (the machine is shared and noisy)."""
+    lines = [
+        "## Summary: median ratio to hello world over the runs",
+        "",
+        "| backend | runs | client | save answers | submit | start |",
+        "| --- | ---: | --- | ---: | ---: | ---: |",
+    ]
+    for name in dict.fromkeys(r["name"] for r in results):
+        runs = [r for r in results if r["name"] == name]
+
+        def med(values):
+            return f"{statistics.median(values):.2f}"
+
+        python = [(r["phases"][2].throughput / r["hello"].throughput,
+                   r["phases"][3].throughput / r["hello"].throughput,
+                   r["phases"][1].throughput / r["hello"].throughput) for r in runs]
+        fast = [(r["wrk"]["save answers"]["rps"] / r["wrk"]["hello world"]["rps"],
+                 r["wrk"]["submit"]["rps"] / r["wrk"]["hello world"]["rps"]) for r in runs]
+        lines.append(f"| {name} | {len(runs)} | Python threads | {med([x[0] for x in python])} "
+                     f"| {med([x[1] for x in python])} | {med([x[2] for x in python])} |")
+        lines.append(f"| {name} | {len(runs)} | wrk | {med([x[0] for x in fast])} | "
+                     f"{med([x[1] for x in fast])} | – |")  # fmt: skip
+    clean = all(r["five_xx"] == 0 for r in results)
+    lines += ["", f"5xx responses in all runs: {'none' if clean else 'SOME (see below)'}.", ""]
+    return lines
+
+
 def main():
     results = []
-    for backend in BACKENDS:
+    for backend in [b for b in BACKENDS for _ in range(REPEAT)]:
         workdir = Path(tempfile.mkdtemp(prefix="hoctap-bench-"))
         cluster = None
         try:
@@ -550,6 +582,7 @@ def main():
             print(f"-- {backend}: N={N}, concurrency={CONCURRENCY}", flush=True)
             result = run_backend("SQLite (WAL)" if backend == "sqlite" else "PostgreSQL", url,
                                  workdir)  # fmt: skip
+            result["run"] = 1 + sum(1 for r in results if r["name"] == result["name"])
             results.append(result)
             print(report([result]), flush=True)
             if result["five_xx"]:
@@ -559,7 +592,10 @@ def main():
                 cluster.stop()
             shutil.rmtree(workdir, ignore_errors=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(report(results), encoding="utf-8")
+    text = report(results)
+    head, _, rest = text.partition("\n## ")
+    RESULTS.write_text("\n".join([head.rstrip("\n"), "", *summary(results)]) + "\n## " + rest,
+                       encoding="utf-8")  # fmt: skip
     print(f"written {RESULTS}")
 
 
