@@ -287,7 +287,7 @@ def load(user, attempt_id: int, now: datetime) -> Sheet:
     """The participant's own attempt with its questions, finalised first if time is over."""
     sheet = _own(user.id, attempt_id)
     if not sheet.finished and now > sheet.deadline_at + grace():
-        return _end(sheet, sheet.deadline_at, "deadline", now)
+        return _end_at_deadline(sheet, now)
     return _with_questions(sheet)
 
 
@@ -308,21 +308,14 @@ def _validated(answers: dict, shapes: dict) -> dict[int, object]:
     return changes
 
 
-def _end(
-    sheet: Sheet,
-    at: datetime,
-    by: str,
-    now: datetime,
-    answers: dict | None = None,
-    prediction: int | None = None,
-) -> Sheet:
-    """End an attempt in progress at `at` (with any last answers and a checked prediction)
-    and score it. When a concurrent request ended it first, return that single result
-    unchanged: nothing of this request is written."""
-    ended = _execute(_END, {"attempt_id": sheet.id, "by": by, "at": at, "now": now}).rowcount
-    if ended != 1:
+def _end_at_deadline(sheet: Sheet, now: datetime) -> Sheet:
+    """End an attempt whose time is over, at its deadline, and score it. When a concurrent
+    request ended it first, return that single result unchanged."""
+    at = sheet.deadline_at
+    ended = _execute(_END, {"attempt_id": sheet.id, "by": "deadline", "at": at, "now": now})
+    if ended.rowcount != 1:
         return _with_questions(_head(sheet.id))
-    return _score(sheet, at, by, answers, prediction)
+    return _score(sheet, at, "deadline", None, None)
 
 
 def _score(sheet: Sheet, at: datetime, by: str, answers: dict | None, prediction) -> Sheet:
@@ -408,7 +401,7 @@ def _refuse_save(user, attempt_id: int, now: datetime):
     """Raise the right error for an autosave that matched no attempt in progress."""
     sheet = _own(user.id, attempt_id)
     if not sheet.finished:
-        sheet = _end(sheet, sheet.deadline_at, "deadline", now)  # its time is over
+        sheet = _end_at_deadline(sheet, now)  # its time is over
     raise AttemptClosed(LATE_MESSAGE if sheet.finished_by == "deadline" else SUBMITTED_MESSAGE)
 
 
@@ -432,7 +425,7 @@ def submit_attempt(
     # Someone else's, already ended, or its time is over: find out which.
     sheet = _own(user.id, attempt_id)
     if not sheet.finished and now > sheet.deadline_at + grace():
-        sheet = _end(sheet, sheet.deadline_at, "deadline", now)
+        sheet = _end_at_deadline(sheet, now)
     if sheet.finished:
         if answers and sheet.finished_by == "deadline":
             raise AttemptClosed(LATE_MESSAGE)
@@ -447,7 +440,7 @@ def finalize(attempt_id: int, now: datetime) -> bool:
     sheet = _head(attempt_id)
     if sheet is None or sheet.finished or now <= sheet.deadline_at + grace():
         return False
-    return _end(sheet, sheet.deadline_at, "deadline", now).finished_by == "deadline"
+    return _end_at_deadline(sheet, now).finished_by == "deadline"
 
 
 def finalize_expired(now: datetime, round_id: int | None = None) -> int:
