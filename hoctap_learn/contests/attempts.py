@@ -16,19 +16,18 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
-from . import sheet
+from . import sheet, shown
 from .models import Attempt, AttemptQuestion, Question, Round, RoundCategory
 from .sheet import (  # noqa: F401  (re-exported use cases)
     LATE_MESSAGE,
     SUBMITTED_MESSAGE,
     AttemptClosed,
-    QuestionView,
     finalize_expired,
     grace,
     save_answers,
-    shown_options,
     submit_attempt,
 )
+from .shown import QuestionView, shown_options
 
 #: Loads an attempt with its questions and round in three queries instead of one per question.
 _WITH_QUESTIONS = (
@@ -178,7 +177,7 @@ def finalize_if_expired(attempt: Attempt, now: datetime) -> bool:
 
 def answers_revealed(attempt: Attempt, now: datetime) -> bool:
     round_ = attempt.round
-    return sheet.answers_revealed(round_.reveal_answers, attempt.finished, round_.closes_at, now)
+    return shown.answers_revealed(round_.reveal_answers, attempt.finished, round_.closes_at, now)
 
 
 def question_views(attempt: Attempt) -> list[QuestionView]:

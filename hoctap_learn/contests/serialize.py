@@ -78,7 +78,7 @@ def attempt_dict(attempt, now: datetime, prediction: int | None = None) -> dict:
 
 
 def result_dict(sheet, now: datetime) -> dict:
-    """A finished attempt (a `sheet.Sheet` with its questions) as the API returns it."""
+    """A finished attempt (a `shown.Sheet` with its questions) as the API returns it."""
     revealed = sheet.answers_revealed(now)
     questions = []
     for q in sheet.questions:
