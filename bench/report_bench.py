@@ -313,6 +313,9 @@ def measure(url: str, instance: Path) -> dict:
         results["check"] = total
         timed("per-unit table", lambda: build_table(filters, "unit"))
         timed("whole dashboard (all tables)", lambda: dashboard_context(filters))
+        counted = timed("whole dashboard, counted", lambda: counted_dashboard(filters), repeat=3)
+        kept = dashboard_context(filters)
+        results["same"] = _tables_of(kept) == _tables_of(counted)
         out = instance / "all.xlsx"
 
         def export():
@@ -320,11 +323,50 @@ def measure(url: str, instance: Path) -> dict:
             write_xlsx(tables, out)
 
         timed("full xlsx export (all tables)", export)
+
+        def rebuild():
+            from hoctap_learn.extensions import db
+            from hoctap_learn.reports.tallies import KEPT
+
+            for kept in KEPT.values():
+                kept.rebuild(filters.campaign)
+            db.session.commit()
+
+        # What `hoctap report tallies --rebuild` costs at this size (the triggers keep the
+        # counts; a rebuild is for a campaign marked stale or a doubt).
+        timed("rebuild tallies", rebuild, repeat=1)
         tracemalloc.start()  # a separate run: tracing slows Python down several times
         export()
         results["xlsx_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
     return results
+
+
+def counted_dashboard(filters):
+    """The baseline: the dashboard with every kept figure counted from its rows (as before
+    the tallies), in the same run, on the same data."""
+    from dataclasses import replace
+
+    from hoctap_learn.reports import figures
+    from hoctap_learn.reports.dashboard import dashboard_context
+    from hoctap_learn.reports.tallies import KEPT
+
+    swap = {kept.query: kept.counted for kept in KEPT.values()}
+    saved = dict(figures.FIGURES)
+    figures.FIGURES.update({
+        key: replace(f, query=swap[f.query], combine_when=None)
+        for key, f in saved.items() if f.query in swap
+    })  # fmt: skip
+    try:
+        return dashboard_context(type(filters)(campaign=filters.campaign))
+    finally:
+        figures.FIGURES.clear()
+        figures.FIGURES.update(saved)
+
+
+def _tables_of(context) -> list:
+    tables = [context["unit_table"], *context["tables"].values()]
+    return [(t.name, t.rows, t.total) for t in tables]
 
 
 def writer_memory() -> list[tuple[int, float, float]]:
@@ -365,8 +407,9 @@ def main() -> None:
         "(1 min) is read before and after each database's measurements.",
         "",
         "| database | units | fill (s) | totals (s) | per-unit table (s) | whole dashboard (s) "
-        "| xlsx export (s) | xlsx peak MiB | load before / after |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| same dashboard counted (s) | same tables | xlsx export (s) | xlsx peak MiB "
+        "| rebuild tallies (s) | load before / after |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     folder = Path(tempfile.mkdtemp(prefix="report-bench-"))
     cluster = None
@@ -396,7 +439,9 @@ def main() -> None:
                 f"| {name} | {filled['units']} | {filled['fill_s']:.1f} "
                 f"| {r['totals (dashboard main query)']:.3f} | {r['per-unit table']:.3f} "
                 f"| {r['whole dashboard (all tables)']:.3f} "
+                f"| {r['whole dashboard, counted']:.3f} | {'yes' if r['same'] else 'NO'} "
                 f"| {r['full xlsx export (all tables)']:.3f} | {r['xlsx_peak_mb']:.1f} "
+                f"| {r['rebuild tallies']:.1f} "
                 f"| {load_before:.2f} / {load_after:.2f} |"
             )
         report += [

@@ -25,6 +25,8 @@ from ..reports.figures import (
     register_figure,
     register_figures,
 )
+from ..reports.tallies import Kept, register_kept
+from . import tallies
 from .models import Attempt, Contest, Entry, Round
 
 
@@ -62,17 +64,39 @@ def _rounds(filters: Filters) -> list[tuple[int, str]]:
 register_dimension(Dimension("round", "Vòng thi", "Theo vòng thi", _rounds, exclusive=False))
 
 
+def _dated(filters: Filters) -> bool:
+    """Whether the figures are limited to a range of days (then counted, not read)."""
+    return filters.date_from is not None or filters.date_to is not None
+
+
 @register_figures(
     FigureSpec("contest_people", "Người dự thi", "người", order=30),
     FigureSpec("contest_attempts", "Lượt dự thi", "lượt", order=31),
     dimensions=("day", "round", *PERSON_DIMENSIONS),
     combined=PERSON_DIMENSIONS,
+    combine_when=_dated,
 )
 def contest_people_and_attempts(filters: Filters, by: str | None) -> list[Row]:
     """Rows ``(unit_id, key, people, attempts)``: one person with two attempts is one người
-    and two lượt, wherever they roll up."""
+    and two lượt, wherever they roll up.
+
+    Read from the tallies the database keeps (tallies.py), except for a date range that
+    does not split by day: people over several days are not the sum of each day's."""
+    if by == "day" or not _dated(filters):
+        return tallies.rows(filters.campaign.id, by, filters.date_from, filters.date_to)
+    return counted_people_and_attempts(filters, by)
+
+
+def counted_people_and_attempts(filters: Filters, by: str | None) -> list[Row]:
+    """The same rows counted from the attempts themselves."""
     event_keys = {"day": local_day(Attempt.submitted_at), "round": Attempt.round_id}
     return people_and_times(filters, _finished_attempts(filters), Attempt.user_id, by, event_keys)
+
+
+register_kept(Kept(
+    "contest_people_and_attempts", contest_people_and_attempts, counted_people_and_attempts,
+    ("day", "round", *PERSON_DIMENSIONS), lambda campaign: tallies.rebuild(campaign.id),
+))  # fmt: skip
 
 
 @register_figure(

@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..core.cli_util import echo_json, json_option, transactional
+from ..extensions import db
 from . import services
 from .tables import build_table, build_tables, table_builders
 from .writers import csv_bytes, table_json, write_xlsx
@@ -86,3 +87,42 @@ def mau_bc(campaign_slug, unit_code, output, as_json):
         echo_json({"output": str(output), "unit": unit_code, "campaign": filters.campaign.slug})
     else:
         click.echo(f"Đã lập báo cáo {output}")
+
+
+@report_group.command("tallies")
+@click.option("--campaign", "campaign_slug", help="Tuần lễ, ví dụ 2022.")
+@click.option("--rebuild", is_flag=True, help="Đếm lại từ dữ liệu gốc trước khi đối chiếu.")
+@json_option
+@with_appcontext
+@transactional
+def tallies_command(campaign_slug, rebuild, as_json):
+    """Đối chiếu số liệu đếm sẵn (dùng cho bảng điều khiển) với đếm trực tiếp; --rebuild đếm lại.
+
+    Thoát với mã 1 khi có chênh lệch."""
+    import sys
+
+    from . import tallies
+
+    filters = services.build_filters(None, campaign_slug)
+    if rebuild:
+        for kept in tallies.KEPT.values():
+            kept.rebuild(filters.campaign)
+        db.session.flush()
+    differences = tallies.check(filters)
+    if as_json:
+        echo_json({"campaign": filters.campaign.slug, "rebuilt": rebuild,
+                   "figures": list(tallies.KEPT), "differences": differences})  # fmt: skip
+    else:
+        if rebuild:
+            click.echo("Đã đếm lại số liệu.")
+        for d in differences[:50]:
+            click.echo(f"Chênh lệch {d['figures']} theo {d['by'] or 'đơn vị'}: đơn vị "
+                       f"{d['unit_id']}, {d['key']}: {d['kept']} ≠ {d['counted']}")  # fmt: skip
+        if differences:
+            click.echo(f"{len(differences)} ô chênh lệch; chạy lại với --rebuild để đếm lại.")
+        else:
+            click.echo(f"Khớp: {len(tallies.KEPT)} nhóm số liệu của Tuần lễ "
+                       f"{filters.campaign.slug}.")  # fmt: skip
+    if differences:
+        db.session.commit()  # a rebuild is kept even when checking it fails
+        sys.exit(1)

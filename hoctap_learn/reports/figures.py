@@ -30,6 +30,7 @@ from ..activities.models import ACTIVITY_KINDS, Activity, ActivityBreakdown, Fun
 from ..core.timeutil import VN_TZ
 from ..extensions import db
 from ..units.models import Campaign, Unit
+from . import tallies
 
 #: ``(unit_id, key, value)``, or ``(unit_id, key, value1, value2, …)`` from a shared query.
 Row = tuple
@@ -46,6 +47,8 @@ class Filters:
     #: Local (Asia/Ho_Chi_Minh) days, both inclusive; None means open.
     date_from: date | None = None
     date_to: date | None = None
+    #: What is computed once for these filters (the unit tree in scope), not compared.
+    memo: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def utc_bounds(self) -> tuple[datetime | None, datetime | None]:
         """[start, end) in UTC for timestamp columns."""
@@ -111,6 +114,14 @@ class Figure:
     #: Dimensions `query` can split by in one go: given a tuple of them as `by`, it returns
     #: keys as tuples (one grouped query instead of one per dimension).
     combined: frozenset[str] = frozenset()
+    #: When `query` does so (None: always), e.g. only when it counts rather than reads
+    #: counts kept up to date.
+    combine_when: Callable[[Filters], bool] | None = None
+
+    def combined_for(self, filters: Filters) -> frozenset[str]:
+        if self.combine_when is None or self.combine_when(filters):
+            return self.combined
+        return frozenset()
 
 
 @dataclass(frozen=True)
@@ -131,17 +142,19 @@ UNKNOWN_LABEL = "Không rõ / chưa phân loại"
 
 
 def register_figure(
-    key: str, label: str, measure: str, dimensions=(), order: int = 50, combined=()
-):
+    key: str, label: str, measure: str, dimensions=(), order: int = 50, combined=(),
+    combine_when=None,
+):  # fmt: skip
     """Decorator: add a figure to every table, export and report."""
     return register_figures(FigureSpec(key, label, measure, order), dimensions=dimensions,
-                            combined=combined)  # fmt: skip
+                            combined=combined, combine_when=combine_when)  # fmt: skip
 
 
-def register_figures(*specs: FigureSpec, dimensions=(), combined=()):
+def register_figures(*specs: FigureSpec, dimensions=(), combined=(), combine_when=None):
     """Decorator: several figures from one query whose rows are ``(unit_id, key, *values)``,
     the values in the order of `specs`; the query runs once for all of them. `combined`: the
-    dimensions the query also splits by together (see `Figure.combined`)."""
+    dimensions the query also splits by together (see `Figure.combined`), for the filters
+    `combine_when` accepts (None: always)."""
 
     def decorator(func: FigureQuery) -> FigureQuery:
         for column, spec in enumerate(specs):
@@ -155,6 +168,7 @@ def register_figures(*specs: FigureSpec, dimensions=(), combined=()):
                 spec.order,
                 column,
                 frozenset(combined) & dims,
+                combine_when,
             )
         return func
 
@@ -372,18 +386,75 @@ def _activity_rows(filters: Filters, by: str | None, *values) -> list[Row]:
     return _grouped_rows(stmt, len(columns) - 1, by)
 
 
+def _dated(filters: Filters) -> bool:
+    return filters.date_from is not None or filters.date_to is not None
+
+
+def _tally_rows(filters: Filters, tally: str, scope_id: int, by: str | None) -> list | None:
+    """Rows ``(unit_id, key, v1, v2)`` of a tally (tallies.py) for `by`, or None when a
+    date range needs the rows themselves counted. Each counted row (an account, an
+    activity) is on one day, so the unit's total over a date range is the sum of its days."""
+    if by is None and _dated(filters):
+        totals: dict[int, list[int]] = {}
+        for unit_id, _day, v1, v2 in tallies.rows(
+            tally, scope_id, "day", filters.date_from, filters.date_to
+        ):
+            found = totals.setdefault(unit_id, [0, 0])
+            found[0] += v1
+            found[1] += v2
+        return [(unit_id, None, v1, v2) for unit_id, (v1, v2) in totals.items()]
+    if by != "day" and _dated(filters):
+        return None
+    dim = "unit" if by is None else by
+    return [
+        (unit_id, None if dim == "unit" else (cell or None), v1, v2)
+        for unit_id, cell, v1, v2 in tallies.rows(
+            tally, scope_id, dim, filters.date_from, filters.date_to
+        )
+    ]
+
+
 @register_figures(
     FigureSpec("activities", "Số hoạt động", "hoạt động", 10, ("day", "kind")),
     FigureSpec("activity_participants", "Lượt người tham gia hoạt động", "lượt", 20),
     dimensions=("day", "kind", "target_group", "gender"),
 )
 def activities_and_participants(filters: Filters, by: str | None) -> list[Row]:
-    """Rows ``(unit_id, key, activities, participants)``: one scan of the activities for
-    both figures; split by target group or gender, only participants (activities 0)."""
+    """Rows ``(unit_id, key, activities, participants)``, from the tallies the database
+    keeps; split by target group or gender, only participants (activities 0)."""
+    if by not in (None, "day", "kind", "target_group", "gender"):
+        return []
+    campaign_id = filters.campaign.id
+    found = _tally_rows(filters, tallies.ACTIVITIES, campaign_id, by)
+    if found is None:
+        return counted_activities(filters, by)
     if by not in ("target_group", "gender"):
-        return _activity_rows(filters, by, func.count(Activity.id), func.sum(Activity.participants))
+        return found
     # The breakdown is optional: what it leaves out is reported as "unknown" (key None),
     # so the groups always add up to the same total as the per-unit table.
+    totals = {u: v2 for u, _, _v1, v2 in _tally_rows(filters, tallies.ACTIVITIES, campaign_id,
+                                                     None)}  # fmt: skip
+    return _with_unknown(found, totals)
+
+
+def _with_unknown(split_rows, totals: dict[int, int]) -> list[Row]:
+    """Participants split by a dimension, plus each unit's part the split leaves out."""
+    result = []
+    split: dict[int, int] = defaultdict(int)
+    for unit_id, key, _activities, value in split_rows:
+        if value:
+            result.append((unit_id, key, 0, int(value)))
+            split[unit_id] += int(value)
+    for unit_id, total in totals.items():
+        if total - split[unit_id]:
+            result.append((unit_id, None, 0, total - split[unit_id]))
+    return result
+
+
+def counted_activities(filters: Filters, by: str | None) -> list[Row]:
+    """The same rows counted from the activities themselves (for a date range)."""
+    if by not in ("target_group", "gender"):
+        return _activity_rows(filters, by, func.count(Activity.id), func.sum(Activity.participants))
     totals = {u: v for u, _, v in _activity_rows(filters, None, func.sum(Activity.participants))}
     stmt = (
         _activity_base(filters)
@@ -394,15 +465,8 @@ def activities_and_participants(filters: Filters, by: str | None) -> list[Row]:
         )
         .group_by(Activity.unit_id, ActivityBreakdown.key)
     )
-    result = []
-    split: dict[int, int] = defaultdict(int)
-    for unit_id, key, value in db.session.execute(stmt):
-        result.append((unit_id, key, 0, int(value)))
-        split[unit_id] += int(value)
-    for unit_id, total in totals.items():
-        if total - split[unit_id]:
-            result.append((unit_id, None, 0, total - split[unit_id]))
-    return result
+    rows = [(unit_id, key, 0, value) for unit_id, key, value in db.session.execute(stmt)]
+    return _with_unknown(rows, totals)
 
 
 @register_figure(
@@ -412,11 +476,33 @@ def activities_and_participants(filters: Filters, by: str | None) -> list[Row]:
     ("day", *PERSON_DIMENSIONS),
     order=40,
     combined=PERSON_DIMENSIONS,
+    combine_when=_dated,
 )
 def registered_people(filters: Filters, by: str | None) -> list[Row]:
-    """Participants' accounts (not staff), by the unit in their profile; dates = sign-up day."""
+    """Participants' accounts (not staff), by the unit in their profile; dates = sign-up
+    day. From the tallies the database keeps, but for a date range split by a person
+    dimension (then counted). Age bands come from the birth years' cells."""
+    if isinstance(by, tuple) or (by not in (None, "day") and _dated(filters)):
+        return counted_registered_people(filters, by)
+    if by == "age_band":  # the birth years' cells grouped by band in the database
+        return tallies.bands(tallies.REGISTERED, 0, filters.campaign.year)
+    return [(u, key, v1) for u, key, v1, _v2 in _tally_rows(filters, tallies.REGISTERED, 0, by)]
+
+
+def counted_registered_people(filters: Filters, by) -> list[Row]:
+    """The same rows counted from the accounts themselves."""
     base = select(User).where(User.role == "participant", filters.timestamp_clause(User.created_at))
     return people_rows(filters, base, func.count(User.id), by, day_column=User.created_at)
+
+
+tallies.register_kept(tallies.Kept(
+    "activities", activities_and_participants, counted_activities,
+    ("day", "kind", "target_group", "gender"), lambda campaign: tallies.rebuild(),
+))  # fmt: skip
+tallies.register_kept(tallies.Kept(
+    "registered_people", registered_people, counted_registered_people,
+    ("day", *PERSON_DIMENSIONS), lambda campaign: tallies.rebuild(),
+))  # fmt: skip
 
 
 def _funding_rows(filters: Filters, by: str | None, column) -> list[Row]:
@@ -452,7 +538,14 @@ class UnitNode:
 
 
 def scope_tree(filters: Filters) -> list[UnitNode]:
-    """The units in scope as a forest (usually one root), in display order."""
+    """The units in scope as a forest (usually one root), in display order; read once for
+    the same filters (a dashboard builds several tables from it)."""
+    if "forest" not in filters.memo:
+        filters.memo["forest"] = _scope_tree(filters)
+    return filters.memo["forest"]
+
+
+def _scope_tree(filters: Filters) -> list[UnitNode]:
     units = db.session.scalars(select(Unit).order_by(Unit.position, Unit.name)).all()
     by_parent: dict[int | None, list[Unit]] = defaultdict(list)
     for unit in units:
@@ -488,7 +581,9 @@ def own_values_by(wanted: dict[str | None, list[Figure]], filters: Filters) -> d
         for figure in chosen:
             queries[figure.query].setdefault(by, []).append(figure)
     for query, bys in queries.items():
-        combined = frozenset.intersection(*(f.combined for fs in bys.values() for f in fs))
+        combined = frozenset.intersection(
+            *(f.combined_for(filters) for fs in bys.values() for f in fs)
+        )
         together = tuple(by for by in bys if by in combined)
         if None in bys and together:
             together = (None, *together)

@@ -5,6 +5,7 @@ from .certificate import Certificate
 from .contest import Contest, Round, RoundCategory
 from .entry import Criterion, Entry, EntryScore
 from .question import Question, QuestionCategory
+from .tally import Tally, TallyLedger, TallyStale
 from .token import ApiToken
 
 __all__ = [
@@ -21,4 +22,7 @@ __all__ = [
     "QuestionCategory",
     "Round",
     "RoundCategory",
+    "Tally",
+    "TallyLedger",
+    "TallyStale",
 ]

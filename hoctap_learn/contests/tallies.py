@@ -1,0 +1,372 @@
+"""Contest people and attempts per unit, kept up to date by the database (models/tally.py).
+
+Triggers on ``attempts`` count an attempt when it is finished at an official round of a
+campaign and take it back when it stops being so (deleted, moved, reopened, its day
+changed); a trigger on ``users`` moves a participant's counts when their unit, target group,
+gender or birth year changes; triggers on rounds, contests and campaigns mark a campaign
+stale when what decides which attempts count changes, and the next read rebuilds it. The
+same statements serve SQLite and PostgreSQL: only the local day expression and the trigger
+wrapping differ.
+
+`rows` answers the report figure from the tallies; the figure falls back to counting the
+attempts when a date range limits the whole-campaign or per-round figures (a person's
+attempts on several days cannot be added up from per-day counts).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import delete, select, text
+
+from ..extensions import db
+from ..reports.figures import AGE_BANDS
+from .models.tally import Tally, TallyLedger, TallyStale
+
+#: What a participant is counted in once per campaign: their unit alone and each dimension
+#: every person has one value of; then each local day and each round they took part in.
+PERSON_DIMS = ("unit", "target_group", "gender", "age_band")
+EVENT_DIMS = ("day", "round")
+
+
+def _local_day(dialect: str, column: str) -> str:
+    """SQL: the Asia/Ho_Chi_Minh day (UTC+7, no DST) of a naive-UTC timestamp, as text."""
+    if dialect == "sqlite":
+        return f"date({column}, '+7 hours')"
+    return f"to_char({column} + interval '7 hours', 'YYYY-MM-DD')"
+
+
+def _band(user: str, year: str) -> str:
+    """SQL: the `AGE_BANDS` key of the user row `user` in campaign year `year` ('' unknown)."""
+    whens = " ".join(
+        f"WHEN {year} - {user}.birth_year BETWEEN {low} AND {high} THEN '{key}'"
+        for key, _label, low, high in AGE_BANDS
+    )
+    return f"COALESCE(CASE {whens} END, '')"
+
+
+def _person_cell(dim: str, user: str, year: str, default: str) -> str:
+    """SQL: the cell of the user row `user` in the dimension named by the SQL `dim` (the
+    unit alone: ''), or `default` for the event dimensions (day, round)."""
+    return (
+        f"CASE {dim} WHEN 'target_group' THEN COALESCE({user}.target_group, '')"
+        f" WHEN 'gender' THEN COALESCE({user}.gender, '')"
+        f" WHEN 'age_band' THEN {_band(user, year)}"
+        f" WHEN 'unit' THEN '' ELSE {default} END"
+    )
+
+
+def _items(dialect: str, row: str, alias: str) -> str:
+    """SQL: ledger rows (`alias`) of the items an attempt (`row`) counts in."""
+    people = ", ".join(f"'{d}'" for d in PERSON_DIMS)
+    return (
+        f"(({alias}.dim IN ({people}) AND {alias}.item = '')"
+        f" OR ({alias}.dim = 'day' AND {alias}.item = {_local_day(dialect, row + '.submitted_at')})"
+        f" OR ({alias}.dim = 'round' AND {alias}.item = CAST({row}.round_id AS TEXT)))"
+    )
+
+
+def _apply(dialect: str, row: str) -> list[str]:
+    """Statements counting the attempt `row` (NEW) if it is finished at an official round."""
+    day = _local_day(dialect, f"{row}.submitted_at")
+    people = " UNION ALL ".join(
+        f"SELECT '{d}' AS dim, '' AS item" if i == 0 else f"SELECT '{d}', ''"
+        for i, d in enumerate(PERSON_DIMS)
+    )
+    official = (
+        f"SELECT c.campaign_id FROM contest_rounds r JOIN contests c ON c.id = r.contest_id "
+        f"WHERE r.id = {row}.round_id AND r.is_practice = FALSE AND c.campaign_id IS NOT NULL"
+    )
+    return [
+        f"""INSERT INTO contest_tally_ledger
+            (user_id, campaign_id, dim, item, unit_id, cell, attempts)
+        SELECT u.id, k.id, d.dim, d.item, COALESCE(u.unit_id, 0),
+               {_person_cell("d.dim", "u", "k.year", "d.item")}, 1
+        FROM campaigns k
+        JOIN users u ON u.id = {row}.user_id
+        CROSS JOIN ({people}
+                    UNION ALL SELECT 'day', {day}
+                    UNION ALL SELECT 'round', CAST({row}.round_id AS TEXT)) d
+        WHERE k.id IN ({official}) AND {row}.status = 'finished'
+        ORDER BY d.dim
+        ON CONFLICT (user_id, campaign_id, dim, item)
+        DO UPDATE SET attempts = contest_tally_ledger.attempts + 1""",
+        f"""INSERT INTO contest_tallies (campaign_id, dim, unit_id, cell, people, attempts)
+        SELECT l.campaign_id, l.dim, l.unit_id, l.cell,
+               CASE WHEN l.attempts = 1 THEN 1 ELSE 0 END, 1
+        FROM contest_tally_ledger l
+        WHERE l.user_id = {row}.user_id AND {row}.status = 'finished'
+          AND l.campaign_id IN ({official}) AND {_items(dialect, row, "l")}
+        ORDER BY l.dim
+        ON CONFLICT (campaign_id, dim, unit_id, cell)
+        DO UPDATE SET people = contest_tallies.people + excluded.people,
+                      attempts = contest_tallies.attempts + 1""",
+    ]
+
+
+def _unapply(dialect: str, row: str) -> list[str]:
+    """Statements taking back the count of the attempt `row` (OLD), if it was counted.
+
+    The campaign is found from the participant's ledger row of the round, not from the
+    round, which a cascading delete may already have removed."""
+
+    def match(alias: str) -> str:
+        return (
+            f"{alias}.user_id = {row}.user_id AND {row}.status = 'finished'"
+            f" AND {alias}.campaign_id IN (SELECT campaign_id FROM contest_tally_ledger"
+            f" WHERE user_id = {row}.user_id AND dim = 'round'"
+            f" AND item = CAST({row}.round_id AS TEXT))"
+            f" AND {_items(dialect, row, alias)}"
+        )
+
+    return [
+        f"""UPDATE contest_tallies
+        SET people = contest_tallies.people - CASE WHEN l.attempts = 1 THEN 1 ELSE 0 END,
+            attempts = contest_tallies.attempts - 1
+        FROM contest_tally_ledger l
+        WHERE {match("l")} AND contest_tallies.campaign_id = l.campaign_id
+          AND contest_tallies.dim = l.dim AND contest_tallies.unit_id = l.unit_id
+          AND contest_tallies.cell = l.cell""",
+        f"""UPDATE contest_tally_ledger SET attempts = contest_tally_ledger.attempts - 1
+        WHERE {match("contest_tally_ledger")}""",
+        f"DELETE FROM contest_tally_ledger WHERE user_id = {row}.user_id AND attempts <= 0",
+    ]
+
+
+def _move(row: str = "NEW") -> list[str]:
+    """Statements moving a participant's counts to their new unit and cells."""
+    return [
+        f"""UPDATE contest_tallies
+        SET people = contest_tallies.people - 1,
+            attempts = contest_tallies.attempts - l.attempts
+        FROM contest_tally_ledger l
+        WHERE l.user_id = {row}.id AND contest_tallies.campaign_id = l.campaign_id
+          AND contest_tallies.dim = l.dim AND contest_tallies.unit_id = l.unit_id
+          AND contest_tallies.cell = l.cell""",
+        f"""UPDATE contest_tally_ledger
+        SET unit_id = COALESCE({row}.unit_id, 0),
+            cell = (SELECT {
+            _person_cell("contest_tally_ledger.dim", row, "k.year", "contest_tally_ledger.cell")
+        }
+                    FROM campaigns k WHERE k.id = contest_tally_ledger.campaign_id)
+        WHERE contest_tally_ledger.user_id = {row}.id""",
+        f"""INSERT INTO contest_tallies (campaign_id, dim, unit_id, cell, people, attempts)
+        SELECT campaign_id, dim, unit_id, cell, 1, attempts FROM contest_tally_ledger
+        WHERE user_id = {row}.id
+        ORDER BY campaign_id, dim, cell
+        ON CONFLICT (campaign_id, dim, unit_id, cell)
+        DO UPDATE SET people = contest_tallies.people + 1,
+                      attempts = contest_tallies.attempts + excluded.attempts""",
+    ]
+
+
+#: (name, table, event, WHEN condition, body statements) of every trigger.
+def _triggers(dialect: str) -> list[tuple[str, str, str, str | None, list[str]]]:
+    day_changed = (
+        f"{_local_day(dialect, 'OLD.submitted_at')} IS DISTINCT FROM "
+        f"{_local_day(dialect, 'NEW.submitted_at')}"
+    )
+    if dialect == "sqlite":
+        day_changed = day_changed.replace("IS DISTINCT FROM", "IS NOT")
+    distinct = "IS NOT" if dialect == "sqlite" else "IS DISTINCT FROM"
+    changed = " OR ".join(f"OLD.{c} {distinct} NEW.{c}" for c in ("status", "round_id", "user_id"))
+
+    def stale(select_campaigns: str) -> list[str]:
+        return [
+            f"INSERT INTO contest_tally_stale (campaign_id) SELECT DISTINCT x.campaign_id "
+            f"FROM ({select_campaigns}) x WHERE x.campaign_id IS NOT NULL "
+            f"ON CONFLICT (campaign_id) DO NOTHING"
+        ]
+
+    profile = " OR ".join(
+        f"OLD.{c} {distinct} NEW.{c}" for c in ("unit_id", "target_group", "gender", "birth_year")
+    )
+    return [
+        ("tally_attempt_insert", "attempts", "INSERT", None, _apply(dialect, "NEW")),
+        ("tally_attempt_delete", "attempts", "DELETE", None, _unapply(dialect, "OLD")),
+        (
+            "tally_attempt_update",
+            "attempts",
+            "UPDATE OF status, submitted_at, round_id, user_id",
+            f"{changed} OR {day_changed}",
+            _unapply(dialect, "OLD") + _apply(dialect, "NEW"),
+        ),
+        (
+            "tally_user_update",
+            "users",
+            "UPDATE OF unit_id, target_group, gender, birth_year",
+            profile,
+            _move("NEW"),
+        ),
+        (
+            "tally_round_update",
+            "contest_rounds",
+            "UPDATE OF is_practice, contest_id",
+            " OR ".join(f"OLD.{c} {distinct} NEW.{c}" for c in ("is_practice", "contest_id")),
+            stale(
+                "SELECT campaign_id FROM contests WHERE id = OLD.contest_id "
+                "UNION SELECT campaign_id FROM contests WHERE id = NEW.contest_id"
+            ),
+        ),
+        (
+            "tally_contest_update",
+            "contests",
+            "UPDATE OF campaign_id",
+            f"OLD.campaign_id {distinct} NEW.campaign_id",
+            stale("SELECT OLD.campaign_id AS campaign_id UNION SELECT NEW.campaign_id"),
+        ),
+        (
+            "tally_campaign_update",
+            "campaigns",
+            "UPDATE OF year",
+            f"OLD.year {distinct} NEW.year",
+            stale("SELECT NEW.id AS campaign_id"),
+        ),
+    ]
+
+
+def trigger_ddl(dialect: str) -> list[str]:
+    """The statements (re)creating every tally trigger on `dialect` (sqlite, postgresql)."""
+    statements = []
+    for name, table, event, when, body in _triggers(dialect):
+        if dialect == "sqlite":
+            statements.append(f"DROP TRIGGER IF EXISTS {name}")
+            condition = f" WHEN {when}" if when else ""
+            statements.append(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition}\n"
+                "BEGIN\n" + "".join(f"{s};\n" for s in body) + "END"
+            )
+            continue
+        statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        statements.append(
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            "BEGIN\n" + "".join(f"{s};\n" for s in body) + "RETURN NULL;\nEND $$"
+        )
+        condition = f" WHEN ({when})" if when else ""
+        statements.append(
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition} "
+            f"EXECUTE FUNCTION {name}()"
+        )
+    return statements
+
+
+def drop_ddl(dialect: str) -> list[str]:
+    statements = []
+    for name, table, *_ in _triggers(dialect):
+        if dialect == "sqlite":
+            statements.append(f"DROP TRIGGER IF EXISTS {name}")
+        else:
+            statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            statements.append(f"DROP FUNCTION IF EXISTS {name}()")
+    return statements
+
+
+def install(connection) -> None:
+    """Create the triggers (migrations call this; running it again replaces them)."""
+    for statement in trigger_ddl(connection.dialect.name):
+        connection.exec_driver_sql(statement)
+
+
+# --- rebuilding ------------------------------------------------------------------------------
+
+
+def rebuild(campaign_id: int, connection=None) -> None:
+    """Count the campaign again from its attempts, in the caller's transaction (the
+    session's, or `connection`'s).
+
+    On PostgreSQL the ledger is locked first, so that attempts ending meanwhile wait and
+    are counted on top of the rebuilt figures rather than lost or counted twice."""
+    connection = connection or db.session.connection()
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.exec_driver_sql("LOCK TABLE contest_tally_ledger IN EXCLUSIVE MODE")
+    connection.execute(delete(TallyLedger).where(TallyLedger.campaign_id == campaign_id))
+    connection.execute(delete(Tally).where(Tally.campaign_id == campaign_id))
+    finished = (
+        "FROM attempts a JOIN contest_rounds r ON r.id = a.round_id "
+        "JOIN contests c ON c.id = r.contest_id JOIN users u ON u.id = a.user_id "
+        "WHERE c.campaign_id = :campaign AND r.is_practice = FALSE AND a.status = 'finished'"
+    )
+    unit = "COALESCE(u.unit_id, 0)"
+    day = _local_day(dialect, "a.submitted_at")
+    ledger = (
+        "INSERT INTO contest_tally_ledger "
+        "(user_id, campaign_id, dim, item, unit_id, cell, attempts) "
+    )
+    params = {"campaign": campaign_id}
+    connection.execute(
+        text(
+            f"{ledger} SELECT a.user_id, :campaign, 'unit', '', {unit}, '', COUNT(*) "
+            f"{finished} GROUP BY a.user_id, {unit} "
+            f"UNION ALL SELECT a.user_id, :campaign, 'day', {day}, {unit}, {day}, COUNT(*) "
+            f"{finished} GROUP BY a.user_id, {unit}, {day} "
+            "UNION ALL SELECT a.user_id, :campaign, 'round', CAST(a.round_id AS TEXT), "
+            f"{unit}, CAST(a.round_id AS TEXT), COUNT(*) {finished} "
+            f"GROUP BY a.user_id, {unit}, a.round_id"
+        ),
+        params,
+    )
+    # The other person dimensions from each participant's row of the unit alone.
+    cell = _person_cell("d.dim", "u", "k.year", "''")
+    connection.execute(
+        text(
+            f"{ledger} SELECT l.user_id, l.campaign_id, d.dim, '', l.unit_id, "
+            f"{cell}, l.attempts "
+            "FROM contest_tally_ledger l JOIN users u ON u.id = l.user_id "
+            "JOIN campaigns k ON k.id = l.campaign_id CROSS JOIN ("
+            + " UNION ALL ".join(
+                f"SELECT '{d}'" + (" AS dim" if i == 0 else "")
+                for i, d in enumerate(PERSON_DIMS[1:])
+            )
+            + ") d WHERE l.campaign_id = :campaign AND l.dim = 'unit'"
+        ),
+        params,
+    )
+    connection.execute(
+        text(
+            "INSERT INTO contest_tallies (campaign_id, dim, unit_id, cell, people, attempts) "
+            "SELECT campaign_id, dim, unit_id, cell, COUNT(*), SUM(attempts) "
+            "FROM contest_tally_ledger WHERE campaign_id = :campaign "
+            "GROUP BY campaign_id, dim, unit_id, cell"
+        ),
+        params,
+    )
+    connection.execute(delete(TallyStale).where(TallyStale.campaign_id == campaign_id))
+
+
+def ensure_fresh(campaign_id: int) -> None:
+    """Rebuild the campaign's tallies if a change of its rounds or contests made them stale."""
+    stale = db.session.scalar(select(TallyStale.campaign_id).where(
+        TallyStale.campaign_id == campaign_id))  # fmt: skip
+    if stale is not None:
+        rebuild(campaign_id)
+        db.session.commit()
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def rows(campaign_id: int, by, day_from=None, day_to=None) -> list[tuple]:
+    """``(unit_id, key, people, attempts)`` of the campaign's finished attempts at its
+    official rounds, as `people_and_times` returns them: `by` is None (the unit alone),
+    one of the other `PERSON_DIMS`, ``day`` (limited to `day_from`…`day_to`) or
+    ``round``. Unknown values (no group, gender or birth year) have the key None."""
+    ensure_fresh(campaign_id)
+    dim = "unit" if by is None else by
+    if dim not in PERSON_DIMS + EVENT_DIMS:
+        return []
+    stmt = select(Tally.unit_id, Tally.cell, Tally.people, Tally.attempts).where(
+        Tally.campaign_id == campaign_id,
+        Tally.dim == dim,
+        Tally.unit_id != 0,
+        Tally.attempts > 0,
+    )
+    if dim == "day":
+        if day_from is not None:
+            stmt = stmt.where(Tally.cell >= day_from.isoformat())
+        if day_to is not None:
+            stmt = stmt.where(Tally.cell <= day_to.isoformat())
+    key = {"unit": lambda c: None, "day": date.fromisoformat, "round": int}.get(
+        dim, lambda c: c or None
+    )
+    return [(u, key(c), p, a) for u, c, p, a in db.session.execute(stmt)]

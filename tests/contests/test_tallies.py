@@ -1,0 +1,198 @@
+"""The contest tallies the database keeps equal what counting the attempts gives, whatever
+happens to attempts, profiles, rounds and campaigns (both databases: the triggers differ)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select, update
+
+from hoctap_learn.accounts.models import GENDERS, TARGET_GROUPS, User
+from hoctap_learn.contests import attempts, sheet, tallies
+from hoctap_learn.contests.figures import counted_people_and_attempts
+from hoctap_learn.contests.models import Attempt, Contest, Round, Tally, TallyStale
+from hoctap_learn.reports.figures import Filters
+from hoctap_learn.units import services as units
+
+from .helpers import T0, make_contest, participant
+
+SPLITS = [None, "day", "round", "target_group", "gender", "age_band"]
+
+
+def _table(rows) -> dict:
+    """{(unit, key): (people, attempts)} without empty cells."""
+    found: dict = {}
+    for unit_id, key, people, times in rows:
+        people_before, times_before = found.get((unit_id, key), (0, 0))
+        found[(unit_id, key)] = (people_before + people, times_before + times)
+    return {cell: value for cell, value in found.items() if value != (0, 0)}
+
+
+def assert_tallies_match(campaign, db) -> None:
+    db.session.expire_all()
+    filters = Filters(campaign=campaign)
+    for by in SPLITS:
+        counted = _table(counted_people_and_attempts(filters, by))
+        kept = _table(tallies.rows(campaign.id, by))
+        assert kept == counted, by
+
+
+def _play(db, user, round_, start, seconds=30):
+    attempt = attempts.start_attempt(user, round_.id, start, rng=random.Random(1))
+    attempts.submit_attempt(user, attempt.id, start + timedelta(seconds=seconds), answers={})
+    db.session.commit()
+    return attempt.id
+
+
+def _setup(db):
+    campaign = units.get_campaign("2022")
+    contest, round1 = make_contest(unit=units.get_unit("brvt-sogddt"), attempts_allowed=9,
+                                   closes_at=T0 + timedelta(days=6))  # fmt: skip
+    contest.campaign_id = campaign.id
+    round2 = Round(
+        contest=contest,
+        slug="vong-2",
+        title="Vòng 2",
+        opens_at=T0,
+        closes_at=T0 + timedelta(days=6),
+        questions_per_attempt=3,
+        time_limit_seconds=600,
+        attempts_allowed=9,
+        reveal_answers="after_submit",
+    )
+    practice = Round(
+        contest=contest,
+        slug="thu",
+        title="Vòng thi thử",
+        is_practice=True,
+        opens_at=T0,
+        closes_at=None,
+        questions_per_attempt=3,
+        time_limit_seconds=600,
+        attempts_allowed=9,
+        reveal_answers="after_submit",
+    )
+    # fmt: skip
+    db.session.add_all([round2, practice])
+    db.session.commit()
+    # Moving the contest into the campaign marked it stale; rebuilt now, so that what the
+    # tests check afterwards is what the triggers keep, not a rebuild at the first read.
+    assert db.session.get(TallyStale, campaign.id) is not None
+    tallies.ensure_fresh(campaign.id)
+    assert db.session.get(TallyStale, campaign.id) is None
+    return campaign, [round1, round2, practice]
+
+
+def test_random_attempts_profiles_and_deletions_keep_the_tallies_exact(db, content):
+    campaign, rounds = _setup(db)
+    rnd = random.Random(7)
+    unit_codes = ["brvt-vungtau", "brvt-datdo", "brvt-baria", None]
+    people = [
+        participant(
+            unit=units.get_unit(rnd.choice(unit_codes[:3])),
+            full_name=f"Người {i}",
+            birth_year=rnd.choice([1950, 1985, 2004, 2009, 2015]),
+            gender=rnd.choice([*GENDERS, None]),
+        )  # fmt: skip
+        for i in range(8)
+    ]
+    for step in range(40):
+        # Only a complete profile can take part; the changes below may leave one incomplete.
+        person = rnd.choice([p for p in people if p.profile_complete])
+        round_ = rnd.choice(rounds)
+        # Around local midnight (17:00 UTC) on several days, so attempts change day.
+        start = T0 + timedelta(days=rnd.randint(0, 3), hours=15, minutes=rnd.randint(0, 150))
+        _play(db, person, round_, start, seconds=rnd.randint(5, 500))
+        if step % 5 == 4:
+            who = rnd.choice(people)
+            code = rnd.choice(unit_codes)
+            who.unit_id = units.get_unit(code).id if code else None
+            who.target_group = rnd.choice([*TARGET_GROUPS, None])
+            who.birth_year = rnd.choice([None, 1960, 2008, 2012, 2012])
+            db.session.commit()
+        if step % 10 == 9:
+            victim = rnd.choice(db.session.scalars(select(Attempt.id)).all())
+            db.session.execute(delete(Attempt).where(Attempt.id == victim))
+            db.session.commit()
+        assert_tallies_match(campaign, db)
+
+    # A participant removed: their attempts go with them (ON DELETE CASCADE).
+    gone = people.pop()
+    db.session.execute(delete(User).where(User.id == gone.id))
+    db.session.commit()
+    assert_tallies_match(campaign, db)
+
+
+def test_an_attempt_ended_at_the_deadline_or_in_the_grace_period_counts_once(db, content):
+    campaign, (round1, _round2, _practice) = _setup(db)
+    lan = participant(unit=units.get_unit("brvt-vungtau"))
+    # The deadline is 23:59:50 in Vietnam; the submit arrives 15 s later, in the grace
+    # period, and counts at the deadline: on the 19th, not the 20th.
+    start = datetime(2022, 10, 19, 16, 49, 50, tzinfo=UTC)
+    attempt = attempts.start_attempt(lan, round1.id, start, rng=random.Random(1))
+    attempts.submit_attempt(lan, attempt.id, start + timedelta(seconds=615), answers={})
+    db.session.commit()
+    assert tallies.rows(campaign.id, "day") == [(lan.unit_id, T0.date(), 1, 1)]
+    # Left to time out, finalised by the server afterwards.
+    later = attempts.start_attempt(lan, round1.id, start + timedelta(hours=1))
+    db.session.commit()
+    assert tallies.rows(campaign.id, None) == [(lan.unit_id, None, 1, 1)]
+    sheet.finalize(later.id, start + timedelta(hours=2))
+    db.session.commit()
+    assert tallies.rows(campaign.id, None) == [(lan.unit_id, None, 1, 2)]
+    assert_tallies_match(campaign, db)
+
+
+def test_rounds_contests_and_campaign_years_changed_rebuild_the_tallies(db, content):
+    campaign, (round1, round2, practice) = _setup(db)
+    lan = participant(unit=units.get_unit("brvt-vungtau"), birth_year=2008)
+    _play(db, lan, round1, T0)
+    _play(db, lan, practice, T0)
+    assert_tallies_match(campaign, db)
+
+    practice.is_practice = False  # the practice round made official: its attempt counts
+    db.session.commit()
+    assert tallies.rows(campaign.id, None) == [(lan.unit_id, None, 1, 2)]
+    assert_tallies_match(campaign, db)
+
+    campaign.year = 2030  # Lan's age band changes with the campaign's year
+    db.session.commit()
+    assert_tallies_match(campaign, db)
+    assert {key for _u, key, _p, _a in tallies.rows(campaign.id, "age_band")} == {"18_24"}
+
+    contest = db.session.get(Contest, round1.contest_id)
+    contest.campaign_id = None  # the contest taken out of the campaign
+    db.session.commit()
+    assert tallies.rows(campaign.id, None) == []
+    assert_tallies_match(campaign, db)
+
+
+def test_rebuild_gives_what_the_triggers_kept(db, content):
+    campaign, rounds = _setup(db)
+    rnd = random.Random(3)
+    people = [participant(unit=units.get_unit("brvt-datdo"), full_name=f"P{i}") for i in range(4)]
+    for _ in range(12):
+        _play(db, rnd.choice(people), rnd.choice(rounds), T0 + timedelta(hours=rnd.randint(0, 60)))
+    kept = db.session.execute(select(Tally).order_by(Tally.dim, Tally.unit_id, Tally.cell))
+    kept = [(t.dim, t.unit_id, t.cell, t.people, t.attempts) for (t,) in kept]
+    tallies.rebuild(campaign.id)
+    db.session.commit()
+    db.session.expire_all()
+    rebuilt = db.session.scalars(select(Tally).order_by(Tally.dim, Tally.unit_id, Tally.cell))
+    assert kept == [(t.dim, t.unit_id, t.cell, t.people, t.attempts) for t in rebuilt
+                    if t.attempts]  # fmt: skip
+    assert {dim for dim, *_ in kept} == set(tallies.PERSON_DIMS + tallies.EVENT_DIMS)
+
+
+def test_an_update_that_changes_nothing_counted_leaves_the_tallies_alone(db, content):
+    campaign, (round1, *_rest) = _setup(db)
+    lan = participant(unit=units.get_unit("brvt-vungtau"))
+    attempt_id = _play(db, lan, round1, T0)
+    before = _table(tallies.rows(campaign.id, "day"))
+    # A later time the same local day, and a new score: nothing to move.
+    db.session.execute(update(Attempt).where(Attempt.id == attempt_id)
+                       .values(submitted_at=T0 + timedelta(hours=3), score=1))  # fmt: skip
+    db.session.commit()
+    assert _table(tallies.rows(campaign.id, "day")) == before
+    assert_tallies_match(campaign, db)
