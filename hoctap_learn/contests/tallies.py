@@ -19,6 +19,7 @@ from datetime import date
 
 from sqlalchemy import delete, select, text
 
+from ..core.triggers import Trigger, changed, create_ddl, differs, drop_ddl, execute, local_day
 from ..extensions import db
 from ..reports.figures import AGE_BANDS
 from .models.tally import Tally, TallyLedger, TallyStale
@@ -27,13 +28,6 @@ from .models.tally import Tally, TallyLedger, TallyStale
 #: every person has one value of; then each local day and each round they took part in.
 PERSON_DIMS = ("unit", "target_group", "gender", "age_band")
 EVENT_DIMS = ("day", "round")
-
-
-def _local_day(dialect: str, column: str) -> str:
-    """SQL: the Asia/Ho_Chi_Minh day (UTC+7, no DST) of a naive-UTC timestamp, as text."""
-    if dialect == "sqlite":
-        return f"date({column}, '+7 hours')"
-    return f"to_char({column} + interval '7 hours', 'YYYY-MM-DD')"
 
 
 def _band(user: str, year: str) -> str:
@@ -61,14 +55,14 @@ def _items(dialect: str, row: str, alias: str) -> str:
     people = ", ".join(f"'{d}'" for d in PERSON_DIMS)
     return (
         f"(({alias}.dim IN ({people}) AND {alias}.item = '')"
-        f" OR ({alias}.dim = 'day' AND {alias}.item = {_local_day(dialect, row + '.submitted_at')})"
+        f" OR ({alias}.dim = 'day' AND {alias}.item = {local_day(dialect, row + '.submitted_at')})"
         f" OR ({alias}.dim = 'round' AND {alias}.item = CAST({row}.round_id AS TEXT)))"
     )
 
 
 def _apply(dialect: str, row: str) -> list[str]:
     """Statements counting the attempt `row` (NEW) if it is finished at an official round."""
-    day = _local_day(dialect, f"{row}.submitted_at")
+    day = local_day(dialect, f"{row}.submitted_at")
     people = " UNION ALL ".join(
         f"SELECT '{d}' AS dim, '' AS item" if i == 0 else f"SELECT '{d}', ''"
         for i, d in enumerate(PERSON_DIMS)
@@ -160,111 +154,70 @@ def _move(row: str = "NEW") -> list[str]:
     ]
 
 
-#: (name, table, event, WHEN condition, body statements) of every trigger.
-def _triggers(dialect: str) -> list[tuple[str, str, str, str | None, list[str]]]:
-    day_changed = (
-        f"{_local_day(dialect, 'OLD.submitted_at')} IS DISTINCT FROM "
-        f"{_local_day(dialect, 'NEW.submitted_at')}"
-    )
-    if dialect == "sqlite":
-        day_changed = day_changed.replace("IS DISTINCT FROM", "IS NOT")
-    distinct = "IS NOT" if dialect == "sqlite" else "IS DISTINCT FROM"
-    changed = " OR ".join(f"OLD.{c} {distinct} NEW.{c}" for c in ("status", "round_id", "user_id"))
+def triggers(dialect: str) -> list[Trigger]:
+    """Every trigger that keeps the contest tallies."""
 
-    def stale(select_campaigns: str) -> list[str]:
-        return [
-            f"INSERT INTO contest_tally_stale (campaign_id) SELECT DISTINCT x.campaign_id "
+    def stale(select_campaigns: str) -> tuple[str, ...]:
+        return (
+            "INSERT INTO contest_tally_stale (campaign_id) SELECT DISTINCT x.campaign_id "
             f"FROM ({select_campaigns}) x WHERE x.campaign_id IS NOT NULL "
-            f"ON CONFLICT (campaign_id) DO NOTHING"
-        ]
+            "ON CONFLICT (campaign_id) DO NOTHING",
+        )
 
-    profile = " OR ".join(
-        f"OLD.{c} {distinct} NEW.{c}" for c in ("unit_id", "target_group", "gender", "birth_year")
+    day_changed = differs(
+        dialect, local_day(dialect, "OLD.submitted_at"), local_day(dialect, "NEW.submitted_at")
     )
     return [
-        ("tally_attempt_insert", "attempts", "INSERT", None, _apply(dialect, "NEW")),
-        ("tally_attempt_delete", "attempts", "DELETE", None, _unapply(dialect, "OLD")),
-        (
+        Trigger("tally_attempt_insert", "attempts", "INSERT", tuple(_apply(dialect, "NEW"))),
+        Trigger("tally_attempt_delete", "attempts", "DELETE", tuple(_unapply(dialect, "OLD"))),
+        Trigger(
             "tally_attempt_update",
             "attempts",
             "UPDATE OF status, submitted_at, round_id, user_id",
-            f"{changed} OR {day_changed}",
-            _unapply(dialect, "OLD") + _apply(dialect, "NEW"),
+            tuple(_unapply(dialect, "OLD") + _apply(dialect, "NEW")),
+            f"{changed(dialect, ('status', 'round_id', 'user_id'))} OR {day_changed}",
         ),
-        (
+        Trigger(
             "tally_user_update",
             "users",
             "UPDATE OF unit_id, target_group, gender, birth_year",
-            profile,
-            _move("NEW"),
+            tuple(_move("NEW")),
+            changed(dialect, ("unit_id", "target_group", "gender", "birth_year")),
         ),
-        (
+        Trigger(
             "tally_round_update",
             "contest_rounds",
             "UPDATE OF is_practice, contest_id",
-            " OR ".join(f"OLD.{c} {distinct} NEW.{c}" for c in ("is_practice", "contest_id")),
             stale(
                 "SELECT campaign_id FROM contests WHERE id = OLD.contest_id "
                 "UNION SELECT campaign_id FROM contests WHERE id = NEW.contest_id"
             ),
+            changed(dialect, ("is_practice", "contest_id")),
         ),
-        (
+        Trigger(
             "tally_contest_update",
             "contests",
             "UPDATE OF campaign_id",
-            f"OLD.campaign_id {distinct} NEW.campaign_id",
             stale("SELECT OLD.campaign_id AS campaign_id UNION SELECT NEW.campaign_id"),
+            changed(dialect, ("campaign_id",)),
         ),
-        (
+        Trigger(
             "tally_campaign_update",
             "campaigns",
             "UPDATE OF year",
-            f"OLD.year {distinct} NEW.year",
             stale("SELECT NEW.id AS campaign_id"),
+            changed(dialect, ("year",)),
         ),
     ]
 
 
-def trigger_ddl(dialect: str) -> list[str]:
-    """The statements (re)creating every tally trigger on `dialect` (sqlite, postgresql)."""
-    statements = []
-    for name, table, event, when, body in _triggers(dialect):
-        if dialect == "sqlite":
-            statements.append(f"DROP TRIGGER IF EXISTS {name}")
-            condition = f" WHEN {when}" if when else ""
-            statements.append(
-                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition}\n"
-                "BEGIN\n" + "".join(f"{s};\n" for s in body) + "END"
-            )
-            continue
-        statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-        statements.append(
-            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-            "BEGIN\n" + "".join(f"{s};\n" for s in body) + "RETURN NULL;\nEND $$"
-        )
-        condition = f" WHEN ({when})" if when else ""
-        statements.append(
-            f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition} "
-            f"EXECUTE FUNCTION {name}()"
-        )
-    return statements
-
-
-def drop_ddl(dialect: str) -> list[str]:
-    statements = []
-    for name, table, *_ in _triggers(dialect):
-        if dialect == "sqlite":
-            statements.append(f"DROP TRIGGER IF EXISTS {name}")
-        else:
-            statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            statements.append(f"DROP FUNCTION IF EXISTS {name}()")
-    return statements
-
-
 def install(connection) -> None:
     """Create the triggers (migrations call this; running it again replaces them)."""
-    for statement in trigger_ddl(connection.dialect.name):
-        connection.exec_driver_sql(statement)
+    execute(connection, create_ddl(connection.dialect.name, triggers(connection.dialect.name)))
+
+
+def uninstall(connection) -> None:
+    execute(connection, drop_ddl(connection.dialect.name, triggers(connection.dialect.name)))
 
 
 # --- rebuilding ------------------------------------------------------------------------------
@@ -288,7 +241,7 @@ def rebuild(campaign_id: int, connection=None) -> None:
         "WHERE c.campaign_id = :campaign AND r.is_practice = FALSE AND a.status = 'finished'"
     )
     unit = "COALESCE(u.unit_id, 0)"
-    day = _local_day(dialect, "a.submitted_at")
+    day = local_day(dialect, "a.submitted_at")
     ledger = (
         "INSERT INTO contest_tally_ledger "
         "(user_id, campaign_id, dim, item, unit_id, cell, attempts) "

@@ -20,18 +20,12 @@ from datetime import date
 
 from sqlalchemy import delete, select
 
+from ..core.triggers import Trigger, changed, create_ddl, drop_ddl, execute, local_day
 from ..extensions import db
 from .models import ReportTally
 
 REGISTERED = "registered"
 ACTIVITIES = "activities"
-
-
-def _local_day(dialect: str, column: str) -> str:
-    """SQL: the Asia/Ho_Chi_Minh day (UTC+7, no DST) of a naive-UTC timestamp, as text."""
-    if dialect == "sqlite":
-        return f"date({column}, '+7 hours')"
-    return f"to_char({column} + interval '7 hours', 'YYYY-MM-DD')"
 
 
 def _date_text(dialect: str, column: str) -> str:
@@ -116,7 +110,7 @@ def sources(dialect: str) -> dict[str, Source]:
                 ("'target_group'", "COALESCE({r}.target_group, '')"),
                 ("'gender'", "COALESCE({r}.gender, '')"),
                 ("'birth_year'", "COALESCE(CAST({r}.birth_year AS TEXT), '')"),
-                ("'day'", _local_day(dialect, "{r}.created_at")),
+                ("'day'", local_day(dialect, "{r}.created_at")),
             ),
             values=("1", "0"),
             guard="{r}.role = 'participant' AND {r}.unit_id IS NOT NULL",
@@ -165,12 +159,10 @@ def _breakdowns_of(dialect: str) -> Source:
     )
 
 
-def _triggers(dialect: str) -> list[tuple[str, str, str, str, str | None, list[str]]]:
-    """(name, timing, event, table, WHEN condition, body statements) of every trigger."""
-    distinct = "IS NOT" if dialect == "sqlite" else "IS DISTINCT FROM"
+def triggers(dialect: str) -> list[Trigger]:
+    """Every trigger that keeps the report tallies."""
     found = []
     for table, source in sources(dialect).items():
-        changed = " OR ".join(f"OLD.{c} {distinct} NEW.{c}" for c in source.watched)
         update = [source.statement("OLD", "-"), source.statement("NEW", "+")]
         delete_ = [source.statement("OLD", "-")]
         timing = "AFTER"
@@ -182,53 +174,21 @@ def _triggers(dialect: str) -> list[tuple[str, str, str, str, str | None, list[s
             delete_ = ["DELETE FROM activity_breakdown WHERE activity_id = OLD.id", *delete_]
             timing = "BEFORE"
         found += [
-            (f"tally_{table}_insert", "AFTER", "INSERT", table, None,
-             [source.statement("NEW", "+")]),
-            (f"tally_{table}_delete", timing, "DELETE", table, None, delete_),
-            (f"tally_{table}_update", "AFTER", f"UPDATE OF {', '.join(source.watched)}",
-             table, changed, update),
+            Trigger(f"tally_{table}_insert", table, "INSERT", (source.statement("NEW", "+"),)),
+            Trigger(f"tally_{table}_delete", table, "DELETE", tuple(delete_), timing=timing),
+            Trigger(f"tally_{table}_update", table, f"UPDATE OF {', '.join(source.watched)}",
+                    tuple(update), changed(dialect, source.watched)),
         ]  # fmt: skip
     return found
 
 
-def trigger_ddl(dialect: str) -> list[str]:
-    statements = []
-    for name, timing, event, table, when, body in _triggers(dialect):
-        if dialect == "sqlite":
-            condition = f" WHEN {when}" if when else ""
-            statements += [
-                f"DROP TRIGGER IF EXISTS {name}",
-                f"CREATE TRIGGER {name} {timing} {event} ON {table} FOR EACH ROW{condition}\n"
-                "BEGIN\n" + "".join(f"{s};\n" for s in body) + "END",
-            ]
-            continue
-        result = "OLD" if timing == "BEFORE" else "NULL"
-        condition = f" WHEN ({when})" if when else ""
-        statements += [
-            f"DROP TRIGGER IF EXISTS {name} ON {table}",
-            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-            "BEGIN\n" + "".join(f"{s};\n" for s in body) + f"RETURN {result};\nEND $$",
-            f"CREATE TRIGGER {name} {timing} {event} ON {table} FOR EACH ROW{condition} "
-            f"EXECUTE FUNCTION {name}()",
-        ]
-    return statements
-
-
-def drop_ddl(dialect: str) -> list[str]:
-    statements = []
-    for name, _timing, _event, table, _when, _body in _triggers(dialect):
-        if dialect == "sqlite":
-            statements.append(f"DROP TRIGGER IF EXISTS {name}")
-        else:
-            statements += [f"DROP TRIGGER IF EXISTS {name} ON {table}",
-                           f"DROP FUNCTION IF EXISTS {name}()"]  # fmt: skip
-    return statements
-
-
 def install(connection) -> None:
     """Create the triggers (migrations call this; running it again replaces them)."""
-    for statement in trigger_ddl(connection.dialect.name):
-        connection.exec_driver_sql(statement)
+    execute(connection, create_ddl(connection.dialect.name, triggers(connection.dialect.name)))
+
+
+def uninstall(connection) -> None:
+    execute(connection, drop_ddl(connection.dialect.name, triggers(connection.dialect.name)))
 
 
 def rebuild(connection=None) -> None:

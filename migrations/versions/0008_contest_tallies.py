@@ -53,8 +53,7 @@ def upgrade():
 
 
 def downgrade():
-    for statement in tallies.drop_ddl(op.get_bind().dialect.name):
-        op.execute(statement)
+    tallies.uninstall(op.get_bind())
     op.drop_table('contest_tally_stale')
     op.drop_table('contest_tallies')
     op.drop_index('ix_contest_tally_ledger_campaign', table_name='contest_tally_ledger')

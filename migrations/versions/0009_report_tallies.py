@@ -35,6 +35,5 @@ def upgrade():
 
 
 def downgrade():
-    for statement in tallies.drop_ddl(op.get_bind().dialect.name):
-        op.execute(statement)
+    tallies.uninstall(op.get_bind())
     op.drop_table('report_tallies')
