@@ -6,7 +6,7 @@ For each backend (SQLite, then a throwaway PostgreSQL) it:
 2. creates N participants with complete profiles and an API token each, straight in the
    database (registration through HTTP is Argon2-bound and rate-limited per IP by design;
    a few tokens are still requested through POST /api/v1/auth/token to check that path);
-3. serves the app with gunicorn (2 sync workers) on 127.0.0.1 and drives the participants
+3. serves the app with gunicorn (2 sync workers by default) on 127.0.0.1 and drives them
    concurrently, one phase per step so each step gets its own throughput: start, save
    answers (twice), submit, a double submit for 10 %, and late answers/submits for 5 %
    whose deadline is moved into the past in the database first;
@@ -20,7 +20,8 @@ For each backend (SQLite, then a throwaway PostgreSQL) it:
 Environment: HOCTAP_BENCH_N (participants, default 2000), HOCTAP_BENCH_CONCURRENCY
 (client threads, default 16), HOCTAP_BENCH_BACKENDS ("sqlite,postgresql"),
 HOCTAP_BENCH_REPEAT (whole runs per backend, default 3; the summary quotes medians),
-HOCTAP_BENCH_WRK_N and HOCTAP_BENCH_WRK_SECONDS (the wrk table, see `wrk_phases`).
+HOCTAP_BENCH_WRK_N and HOCTAP_BENCH_WRK_SECONDS (the wrk table, see `wrk_phases`),
+HOCTAP_BENCH_WORKERS (gunicorn sync workers, default 2).
 Only loopback addresses are used.
 """
 
@@ -57,7 +58,8 @@ WRK_SECONDS = int(os.environ.get("HOCTAP_BENCH_WRK_SECONDS", "10"))
 REPEAT = int(os.environ.get("HOCTAP_BENCH_REPEAT", "3"))
 CONCURRENCY = int(os.environ.get("HOCTAP_BENCH_CONCURRENCY", "16"))
 BACKENDS = os.environ.get("HOCTAP_BENCH_BACKENDS", "sqlite,postgresql").split(",")
-WORKERS = 2
+#: gunicorn sync workers (gunicorn suggests 2 × cores + 1 for a deployment).
+WORKERS = int(os.environ.get("HOCTAP_BENCH_WORKERS", "2"))
 HOST = "127.0.0.1"
 CONTEST = "cong-dan-so"
 ROUND = "bench"

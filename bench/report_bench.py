@@ -35,48 +35,56 @@ BATCH = 10_000
 #: Each measurement is the median of this many runs.
 REPEAT = int(os.environ.get("BENCH_REPEAT", 5))
 NOTES = """
-## Before this branch
+## What the columns are
 
-- Committed result at 200,000 participants and no attempts (best of 3): totals 0.143 s,
-  per-unit table 0.154 s, whole dashboard 2.035 s (SQLite); 0.185 / 0.110 / 1.214 s
-  (PostgreSQL); xlsx peak 6.2 MiB.
-- The same 1,000,000-attempt SQLite database with the code before this branch (median of 3):
-  whole dashboard 34.3 s. Each of its twelve contest queries (people and attempts apart, by
-  unit, day, target group, gender, age band) took 2.4–3.7 s: it joined attempts, users, rounds
-  and contests and read every attempt's row through the (round, user, number) index.
+- *whole dashboard*: everything the dashboard page shows (per-unit table, tables by day,
+  target group, gender, age band, activity kind, report submissions, charts).
+- *same dashboard counted*: the baseline, in the same run on the same data: the dashboard
+  with every figure whose counts the database keeps counted from its rows instead, as the
+  query module did before the tallies (combined grouped queries, covering indexes).
+  *same tables* compares every table of the two, cell by cell.
+- *rebuild tallies*: `hoctap report tallies --rebuild` (counting everything again from the
+  rows; needed only after a campaign is marked stale, or to repair a doubt).
+- *fill*: includes the triggers that keep the counts, for every inserted row.
+
+## Before this change (committed result, same machine, same fill and seed)
+
+SQLite: totals 0.650 s, per-unit table 0.440 s, whole dashboard 4.483 s, xlsx export
+5.589 s (10.3 MiB peak), fill 115.5 s. PostgreSQL: 1.033 / 1.031 / 4.294 / 5.580 s, fill
+191.1 s. Earlier still (before the covering index and the per-participant counting), the
+SQLite dashboard took 34.3 s at this size.
 
 ## What changed
 
-Attempts are counted per participant from a covering index (user, status, round,
-submitted_at; migration 0007), then grouped by unit and key (people = count, lượt = sum);
-people and lượt come from one query; target group, gender and age band (and the unit
-alone) from one grouped query when the tables are built together (dashboard, all-tables
-export), its cells streamed rather than held; activities and their participants from one
-query. Every table is identical to the one before (compared cell by cell on this data).
+The figures that grouped a million attempts, 200,000 accounts and 100,000 activities at
+every read are now read from cells that database triggers keep up to date in the
+transaction of each change (migrations 0008–0009; the same SQL on SQLite and PostgreSQL):
+contest people and lượt by unit, target group, gender, age band, local day and round
+(`contest_tallies`, with a per-participant ledger so that a person with several attempts
+is one người); registered participants by unit, group, gender, birth year and sign-up day,
+and activities and their participants by unit, kind, day and breakdown (`report_tallies`).
+The dashboard reads a few thousand cells per table (31,000 for the birth years); the unit
+tree is read once per request instead of once per table.
 
-## What dominates now (SQLite, about 4.5 s in all; the 1 s target is not met)
+## What it costs, and what is left
 
-- Contest people and lượt by local day, ~1.5–2 s: distinct people per unit and day need the
-  (participant, day) pairs, ~560,000 of the 980,000 finished attempts, which SQLite sorts
-  twice (GROUP BY always sorts; there is no hash aggregation), plus ~0.2 s to compute
-  date(submitted_at, '+7 hours') for every attempt. Tried and dropped: an expression index
-  on the local day (not covering, no faster); conditional sums per day in the one ordered
-  pass per participant (1.8 s instead of 2.0 s, for a query built from the day list).
-- The per-participant pass (one ordered scan of the 1,000,000-entry index, ~0.35 s) joined
-  to users and grouped by unit × group × gender × band (~57,000 cells), ~0.6 s with the
-  Python that adds the cells up; the same for registered people, ~0.3 s.
-- Activity participants by target group and by gender (100,000 activities joined to their
-  200,000 breakdown rows), ~0.2 s each.
+- Writes: each finished attempt now updates 6 ledger rows and 6 cells. Bulk inserts in
+  this fill ran at ~4,800–6,000 attempts/s on SQLite (16,000/s without the triggers) and
+  ~1,900/s on PostgreSQL (~6,000/s without); i.e. about 0.1 ms per finished attempt on
+  SQLite and 0.3–0.5 ms of PostgreSQL time. bench/results/contest.md has the effect on
+  the contest's submit step.
+- A date range that does not split by day is still counted from the rows for contest
+  people (people over several days are not the sum of each day's) and for the person
+  dimensions of registered people and activities: those views cost what the baseline
+  column shows. The unit totals of registered people and activities over a date range
+  are sums of day cells.
+- Rebuilding at this size takes ~30 s; it happens in `hoctap report tallies --rebuild`, in
+  the migration, and at the first read of a campaign marked stale (a round made practice
+  or official, a contest moved to another campaign, a campaign's year changed).
 
-Any query that reads the 1,000,000 attempts costs at least ~0.35 s on this machine and the
-dashboard needs two (per participant, per participant and day), so ≤ 1 s on SQLite would
-take counts kept up to date when attempts end (and when a profile's unit, group or birth
-year changes), not a faster query. PostgreSQL was not tuned on this branch: its
-per-participant query takes ~1 s here (totals 1.03 s).
-
-The export's peak memory depends on the number of table rows and combined cells (units ×
-groups × genders × bands, streamed), never on the number of users, attempts or activities;
-the writer alone keeps the same peak for 10,000 and 200,000 rows.
+The export's peak memory depends on the number of table rows, never on the number of
+users, attempts or activities; the writer alone keeps the same peak for 10,000 and 200,000
+rows.
 """
 
 
