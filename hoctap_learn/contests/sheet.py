@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, literal_column, select, update
+from sqlalchemy import bindparam, case, literal_column, select, update
 from sqlalchemy.orm.util import identity_key
 
 from ..core.errors import Conflict, NotFound, ValidationError
@@ -133,15 +133,19 @@ _END = (
     )
 )
 #: A participant's submit: lock, check (own, in progress, in time) and end in one statement,
-#: returning what the result needs. `submitted_at` is set to the deadline instead of now by
-#: `_SET_SCORE` when the submit arrives in the grace period.
+#: returning what the result needs. A submit in the grace period counts at the deadline, set
+#: here at once: the report tallies count the attempt on its final day in this statement
+#: (changing the day later would lock their cells out of order, see contests/tallies.py).
 _SUBMIT = (
     update(A)
     .where(*_OWN_IN_TIME)
     .values(
         status="finished",
         finished_by="participant",
-        submitted_at=bindparam("now"),
+        submitted_at=case(
+            (A.c.deadline_at < bindparam("now", type_=A.c.deadline_at.type), A.c.deadline_at),
+            else_=bindparam("now", type_=A.c.deadline_at.type),
+        ),
         last_saved_at=bindparam("now"),
     )
     .returning(
@@ -365,7 +369,16 @@ def finalize(attempt_id: int, now: datetime) -> bool:
 
 
 def finalize_expired(now: datetime, round_id: int | None = None) -> int:
-    """Finalise every attempt whose deadline plus grace has passed (the CLI, the ranking)."""
+    """Finalise every attempt whose deadline plus grace has passed (the CLI, the ranking).
+
+    Each attempt is finalised and committed on its own: ending an attempt updates the
+    report tallies' shared cells, and one transaction holding the cells of many attempts
+    could deadlock with participants submitting at the same moment."""
     query = _EXPIRED if round_id is None else _EXPIRED.where(A.c.round_id == round_id)
     expired = _execute(query.order_by(A.c.id), {"limit": now - grace()}).scalars().all()
-    return sum(finalize(attempt_id, now) for attempt_id in expired)
+    db.session.commit()
+    finalized = 0
+    for attempt_id in expired:
+        finalized += finalize(attempt_id, now)
+        db.session.commit()
+    return finalized

@@ -113,7 +113,7 @@ def _unapply(dialect: str, row: str) -> list[str]:
             f" AND {_items(dialect, row, alias)}"
         )
 
-    return [
+    return _lock_in_order(dialect, match("l")) + [
         f"""UPDATE contest_tallies
         SET people = contest_tallies.people - CASE WHEN l.attempts = 1 THEN 1 ELSE 0 END,
             attempts = contest_tallies.attempts - 1
@@ -127,9 +127,24 @@ def _unapply(dialect: str, row: str) -> list[str]:
     ]
 
 
-def _move(row: str = "NEW") -> list[str]:
-    """Statements moving a participant's counts to their new unit and cells."""
+def _lock_in_order(dialect: str, ledger_rows: str) -> list[str]:
+    """PostgreSQL: lock the cells of the ledger rows `ledger_rows` (alias l) in key order
+    before an UPDATE … FROM takes them in no particular order. Every statement that counts
+    takes the cells of one attempt in key order too (ORDER BY dim), so two transactions
+    never wait for each other's cells in a circle. (SQLite writes one at a time.)"""
+    if dialect == "sqlite":
+        return []
     return [
+        "PERFORM 1 FROM contest_tallies t JOIN contest_tally_ledger l"
+        " ON t.campaign_id = l.campaign_id AND t.dim = l.dim AND t.unit_id = l.unit_id"
+        f" AND t.cell = l.cell WHERE {ledger_rows}"
+        " ORDER BY t.campaign_id, t.dim, t.unit_id, t.cell FOR UPDATE OF t"
+    ]
+
+
+def _move(dialect: str, row: str = "NEW") -> list[str]:
+    """Statements moving a participant's counts to their new unit and cells."""
+    return _lock_in_order(dialect, f"l.user_id = {row}.id") + [
         f"""UPDATE contest_tallies
         SET people = contest_tallies.people - 1,
             attempts = contest_tallies.attempts - l.attempts
@@ -181,7 +196,7 @@ def triggers(dialect: str) -> list[Trigger]:
             "tally_user_update",
             "users",
             "UPDATE OF unit_id, target_group, gender, birth_year",
-            tuple(_move("NEW")),
+            tuple(_move(dialect, "NEW")),
             changed(dialect, ("unit_id", "target_group", "gender", "birth_year")),
         ),
         Trigger(
