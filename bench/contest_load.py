@@ -21,7 +21,8 @@ Environment: HOCTAP_BENCH_N (participants, default 2000), HOCTAP_BENCH_CONCURREN
 (client threads, default 16), HOCTAP_BENCH_BACKENDS ("sqlite,postgresql"),
 HOCTAP_BENCH_REPEAT (whole runs per backend, default 3; the summary quotes medians),
 HOCTAP_BENCH_WRK_N and HOCTAP_BENCH_WRK_SECONDS (the wrk table, see `wrk_phases`),
-HOCTAP_BENCH_WORKERS (gunicorn sync workers, default 2).
+HOCTAP_BENCH_WORKERS (gunicorn sync workers, default 2), HOCTAP_BENCH_RESULTS (the report's
+path, default bench/results/contest.md).
 Only loopback addresses are used.
 """
 
@@ -64,7 +65,7 @@ HOST = "127.0.0.1"
 CONTEST = "cong-dan-so"
 ROUND = "bench"
 PASSWORD = "Bench-2022-pass"
-RESULTS = ROOT / "bench" / "results" / "contest.md"
+RESULTS = Path(os.environ.get("HOCTAP_BENCH_RESULTS", ROOT / "bench" / "results" / "contest.md"))
 HOCTAP = str(Path(sys.executable).parent / "hoctap")
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 

@@ -185,7 +185,7 @@ def test_rebuild_gives_what_the_triggers_kept(db, content):
     assert {dim for dim, *_ in kept} == set(tallies.PERSON_DIMS + tallies.EVENT_DIMS)
 
 
-def test_an_update_that_changes_nothing_counted_leaves_the_tallies_alone(db, content):
+def test_a_new_submission_time_moves_the_attempt_only_to_another_day(db, content):
     campaign, (round1, *_rest) = _setup(db)
     lan = participant(unit=units.get_unit("brvt-vungtau"))
     attempt_id = _play(db, lan, round1, T0)
@@ -195,4 +195,11 @@ def test_an_update_that_changes_nothing_counted_leaves_the_tallies_alone(db, con
                        .values(submitted_at=T0 + timedelta(hours=3), score=1))  # fmt: skip
     db.session.commit()
     assert _table(tallies.rows(campaign.id, "day")) == before
+    assert_tallies_match(campaign, db)
+    # Another local day (plain SQL, as a data fix would do): the attempt moves with it.
+    db.session.execute(update(Attempt).where(Attempt.id == attempt_id)
+                       .values(submitted_at=T0 + timedelta(days=1)))  # fmt: skip
+    db.session.commit()
+    next_day = T0.date() + timedelta(days=1)
+    assert tallies.rows(campaign.id, "day") == [(lan.unit_id, next_day, 1, 1)]
     assert_tallies_match(campaign, db)
