@@ -297,8 +297,8 @@ def fill_attempts(rnd: random.Random) -> int:
 
 
 def measure(url: str, instance: Path) -> dict:
+    from hoctap_learn.reports.assembly import totals
     from hoctap_learn.reports.dashboard import dashboard_context
-    from hoctap_learn.reports.figures import totals
     from hoctap_learn.reports.services import build_filters
     from hoctap_learn.reports.tables import build_table, build_tables, table_builders
     from hoctap_learn.reports.writers import write_xlsx
@@ -379,7 +379,7 @@ def _tables_of(context) -> list:
 
 def writer_memory() -> list[tuple[int, float, float]]:
     """The XLSX writer alone with streamed rows: peak memory must not grow with rows."""
-    from hoctap_learn.reports.figures import Column, Table
+    from hoctap_learn.reports.assembly import Column, Table
     from hoctap_learn.reports.writers import write_xlsx
 
     def table(n):

@@ -64,17 +64,12 @@ def _rounds(filters: Filters) -> list[tuple[int, str]]:
 register_dimension(Dimension("round", "Vòng thi", "Theo vòng thi", _rounds, exclusive=False))
 
 
-def _dated(filters: Filters) -> bool:
-    """Whether the figures are limited to a range of days (then counted, not read)."""
-    return filters.date_from is not None or filters.date_to is not None
-
-
 @register_figures(
     FigureSpec("contest_people", "Người dự thi", "người", order=30),
     FigureSpec("contest_attempts", "Lượt dự thi", "lượt", order=31),
     dimensions=("day", "round", *PERSON_DIMENSIONS),
     combined=PERSON_DIMENSIONS,
-    combine_when=_dated,
+    combine_when=lambda filters: filters.dated,
 )
 def contest_people_and_attempts(filters: Filters, by: str | None) -> list[Row]:
     """Rows ``(unit_id, key, people, attempts)``: one person with two attempts is one người
@@ -82,7 +77,7 @@ def contest_people_and_attempts(filters: Filters, by: str | None) -> list[Row]:
 
     Read from the tallies the database keeps (tallies.py), except for a date range that
     does not split by day: people over several days are not the sum of each day's."""
-    if by == "day" or not _dated(filters):
+    if by == "day" or not filters.dated:
         return tallies.rows(filters.campaign.id, by, filters.date_from, filters.date_to)
     return counted_people_and_attempts(filters, by)
 

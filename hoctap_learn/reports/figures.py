@@ -17,7 +17,6 @@ once for all of them (contests: people and attempts; activities: count and parti
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,12 +24,10 @@ from typing import Any
 
 from sqlalchemy import Date, and_, case, cast, func, select, text
 
-from ..accounts.models import GENDERS, TARGET_GROUPS, User
-from ..activities.models import ACTIVITY_KINDS, Activity, ActivityBreakdown, Funding
+from ..accounts.models import User
 from ..core.timeutil import VN_TZ
 from ..extensions import db
-from ..units.models import Campaign, Unit
-from . import tallies
+from ..units.models import Campaign
 
 #: ``(unit_id, key, value)``, or ``(unit_id, key, value1, value2, …)`` from a shared query.
 Row = tuple
@@ -49,6 +46,11 @@ class Filters:
     date_to: date | None = None
     #: What is computed once for these filters (the unit tree in scope), not compared.
     memo: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def dated(self) -> bool:
+        """Whether a range of days limits the figures."""
+        return self.date_from is not None or self.date_to is not None
 
     def utc_bounds(self) -> tuple[datetime | None, datetime | None]:
         """[start, end) in UTC for timestamp columns."""
@@ -260,7 +262,7 @@ def _person_keys(by, filters: Filters) -> list | None:
     return None if key is False else ([] if key is None else [key])
 
 
-def _grouped_rows(stmt, n_keys: int, by) -> Iterable[Row]:
+def grouped_rows(stmt, n_keys: int, by) -> Iterable[Row]:
     """Run a SELECT of ``unit_id, key…, value…`` and add up rows of the same unit and key
     (dates may come back as text from SQLite); several keys come back as one tuple."""
     if isinstance(by, tuple):
@@ -298,7 +300,7 @@ def people_rows(filters: Filters, base, value, by, day_column=None) -> Iterable[
         return []
     columns = [User.unit_id, *keys]
     stmt = base.with_only_columns(*columns, value).where(User.unit_id.is_not(None))
-    return _grouped_rows(stmt.group_by(*columns), len(keys), by)
+    return grouped_rows(stmt.group_by(*columns), len(keys), by)
 
 
 def people_and_times(filters: Filters, events, person, by, event_keys: dict | None = None):
@@ -333,408 +335,9 @@ def people_and_times(filters: Filters, events, person, by, event_keys: dict | No
         .where(User.unit_id.is_not(None))
         .group_by(*columns)
     )
-    return _grouped_rows(stmt, len(keys), by)
+    return grouped_rows(stmt, len(keys), by)
 
 
-# --- built-in dimensions -------------------------------------------------------------------
-
-
-def _campaign_days(filters: Filters) -> list[tuple[Any, str]]:
-    start = max(filters.campaign.start_date, filters.date_from or date.min)
-    end = min(filters.campaign.end_date, filters.date_to or date.max)
-    days = []
-    while start <= end:
-        days.append((start, start.strftime("%d/%m/%Y")))
-        start += timedelta(days=1)
-    return days
-
-
-register_dimension(Dimension("day", "Ngày", "Theo ngày", _campaign_days, exclusive=False))
-register_dimension(
-    Dimension("target_group", "Đối tượng", "Theo đối tượng", lambda f: list(TARGET_GROUPS.items()))
-)
-register_dimension(
-    Dimension("gender", "Giới tính", "Theo giới tính", lambda f: list(GENDERS.items()))
-)
-register_dimension(
-    Dimension(
-        "age_band", "Độ tuổi", "Theo độ tuổi", lambda f: [(k, lbl) for k, lbl, _, _ in AGE_BANDS]
-    )
-)
-register_dimension(
-    Dimension(
-        "kind", "Loại hoạt động", "Hoạt động theo loại", lambda f: list(ACTIVITY_KINDS.items())
-    )
-)
-
-
-# --- built-in figures ----------------------------------------------------------------------
-
-
-def _activity_base(filters: Filters):
-    return select(Activity).where(
-        Activity.campaign_id == filters.campaign.id, filters.date_clause(Activity.start_date)
-    )
-
-
-def _activity_rows(filters: Filters, by: str | None, *values) -> list[Row]:
-    key = {None: None, "day": Activity.start_date, "kind": Activity.kind}.get(by, False)
-    if key is False:
-        return []
-    columns = [Activity.unit_id] if key is None else [Activity.unit_id, key]
-    stmt = _activity_base(filters).with_only_columns(*columns, *values).group_by(*columns)
-    return _grouped_rows(stmt, len(columns) - 1, by)
-
-
-def _dated(filters: Filters) -> bool:
-    return filters.date_from is not None or filters.date_to is not None
-
-
-def _tally_rows(filters: Filters, tally: str, scope_id: int, by: str | None) -> list | None:
-    """Rows ``(unit_id, key, v1, v2)`` of a tally (tallies.py) for `by`, or None when a
-    date range needs the rows themselves counted. Each counted row (an account, an
-    activity) is on one day, so the unit's total over a date range is the sum of its days."""
-    if by is None and _dated(filters):
-        totals: dict[int, list[int]] = {}
-        for unit_id, _day, v1, v2 in tallies.rows(
-            tally, scope_id, "day", filters.date_from, filters.date_to
-        ):
-            found = totals.setdefault(unit_id, [0, 0])
-            found[0] += v1
-            found[1] += v2
-        return [(unit_id, None, v1, v2) for unit_id, (v1, v2) in totals.items()]
-    if by != "day" and _dated(filters):
-        return None
-    dim = "unit" if by is None else by
-    return [
-        (unit_id, None if dim == "unit" else (cell or None), v1, v2)
-        for unit_id, cell, v1, v2 in tallies.rows(
-            tally, scope_id, dim, filters.date_from, filters.date_to
-        )
-    ]
-
-
-@register_figures(
-    FigureSpec("activities", "Số hoạt động", "hoạt động", 10, ("day", "kind")),
-    FigureSpec("activity_participants", "Lượt người tham gia hoạt động", "lượt", 20),
-    dimensions=("day", "kind", "target_group", "gender"),
-)
-def activities_and_participants(filters: Filters, by: str | None) -> list[Row]:
-    """Rows ``(unit_id, key, activities, participants)``, from the tallies the database
-    keeps; split by target group or gender, only participants (activities 0)."""
-    if by not in (None, "day", "kind", "target_group", "gender"):
-        return []
-    campaign_id = filters.campaign.id
-    found = _tally_rows(filters, tallies.ACTIVITIES, campaign_id, by)
-    if found is None:
-        return counted_activities(filters, by)
-    if by not in ("target_group", "gender"):
-        return found
-    # The breakdown is optional: what it leaves out is reported as "unknown" (key None),
-    # so the groups always add up to the same total as the per-unit table.
-    totals = {u: v2 for u, _, _v1, v2 in _tally_rows(filters, tallies.ACTIVITIES, campaign_id,
-                                                     None)}  # fmt: skip
-    return _with_unknown(found, totals)
-
-
-def _with_unknown(split_rows, totals: dict[int, int]) -> list[Row]:
-    """Participants split by a dimension, plus each unit's part the split leaves out."""
-    result = []
-    split: dict[int, int] = defaultdict(int)
-    for unit_id, key, _activities, value in split_rows:
-        if value:
-            result.append((unit_id, key, 0, int(value)))
-            split[unit_id] += int(value)
-    for unit_id, total in totals.items():
-        if total - split[unit_id]:
-            result.append((unit_id, None, 0, total - split[unit_id]))
-    return result
-
-
-def counted_activities(filters: Filters, by: str | None) -> list[Row]:
-    """The same rows counted from the activities themselves (for a date range)."""
-    if by not in ("target_group", "gender"):
-        return _activity_rows(filters, by, func.count(Activity.id), func.sum(Activity.participants))
-    totals = {u: v for u, _, v in _activity_rows(filters, None, func.sum(Activity.participants))}
-    stmt = (
-        _activity_base(filters)
-        .join(ActivityBreakdown, ActivityBreakdown.activity_id == Activity.id)
-        .where(ActivityBreakdown.dimension == by)
-        .with_only_columns(
-            Activity.unit_id, ActivityBreakdown.key, func.sum(ActivityBreakdown.count)
-        )
-        .group_by(Activity.unit_id, ActivityBreakdown.key)
-    )
-    rows = [(unit_id, key, 0, value) for unit_id, key, value in db.session.execute(stmt)]
-    return _with_unknown(rows, totals)
-
-
-@register_figure(
-    "registered_people",
-    "Người đăng ký tài khoản",
-    "người",
-    ("day", *PERSON_DIMENSIONS),
-    order=40,
-    combined=PERSON_DIMENSIONS,
-    combine_when=_dated,
-)
-def registered_people(filters: Filters, by: str | None) -> list[Row]:
-    """Participants' accounts (not staff), by the unit in their profile; dates = sign-up
-    day. From the tallies the database keeps, but for a date range split by a person
-    dimension (then counted). Age bands come from the birth years' cells."""
-    if isinstance(by, tuple) or (by not in (None, "day") and _dated(filters)):
-        return counted_registered_people(filters, by)
-    if by == "age_band":  # the birth years' cells grouped by band in the database
-        return tallies.bands(tallies.REGISTERED, 0, filters.campaign.year)
-    return [(u, key, v1) for u, key, v1, _v2 in _tally_rows(filters, tallies.REGISTERED, 0, by)]
-
-
-def counted_registered_people(filters: Filters, by) -> list[Row]:
-    """The same rows counted from the accounts themselves."""
-    base = select(User).where(User.role == "participant", filters.timestamp_clause(User.created_at))
-    return people_rows(filters, base, func.count(User.id), by, day_column=User.created_at)
-
-
-tallies.register_kept(tallies.Kept(
-    "activities", activities_and_participants, counted_activities,
-    ("day", "kind", "target_group", "gender"), lambda campaign: tallies.rebuild(),
-))  # fmt: skip
-tallies.register_kept(tallies.Kept(
-    "registered_people", registered_people, counted_registered_people,
-    ("day", *PERSON_DIMENSIONS), lambda campaign: tallies.rebuild(),
-))  # fmt: skip
-
-
-def _funding_rows(filters: Filters, by: str | None, column) -> list[Row]:
-    if by is not None:
-        return []
-    stmt = select(Funding.unit_id, column).where(Funding.campaign_id == filters.campaign.id)
-    return [(u, None, int(v or 0)) for u, v in db.session.execute(stmt)]
-
-
-@register_figure("state_budget", "Ngân sách nhà nước (đồng)", "đồng", order=80)
-def state_budget(filters: Filters, by: str | None) -> list[Row]:
-    return _funding_rows(filters, by, Funding.state_budget)
-
-
-@register_figure("sponsorship", "Hỗ trợ, vận động (đồng)", "đồng", order=81)
-def sponsorship(filters: Filters, by: str | None) -> list[Row]:
-    return _funding_rows(filters, by, Funding.sponsorship)
-
-
-@register_figure("funding_total", "Tổng kinh phí (đồng)", "đồng", order=82)
-def funding_total(filters: Filters, by: str | None) -> list[Row]:
-    return _funding_rows(filters, by, Funding.state_budget + Funding.sponsorship)
-
-
-# --- assembling: roll-up, totals, tables ----------------------------------------------------
-
-
-@dataclass
-class UnitNode:
-    unit: Unit
-    depth: int
-    children: list[UnitNode] = field(default_factory=list)
-
-
-def scope_tree(filters: Filters) -> list[UnitNode]:
-    """The units in scope as a forest (usually one root), in display order; read once for
-    the same filters (a dashboard builds several tables from it)."""
-    if "forest" not in filters.memo:
-        filters.memo["forest"] = _scope_tree(filters)
-    return filters.memo["forest"]
-
-
-def _scope_tree(filters: Filters) -> list[UnitNode]:
-    units = db.session.scalars(select(Unit).order_by(Unit.position, Unit.name)).all()
-    by_parent: dict[int | None, list[Unit]] = defaultdict(list)
-    for unit in units:
-        by_parent[unit.parent_id].append(unit)
-
-    def build(unit: Unit, depth: int) -> UnitNode:
-        return UnitNode(unit, depth, [build(c, depth + 1) for c in by_parent[unit.id]])
-
-    if filters.root_id is None:
-        return [build(u, 0) for u in by_parent[None]]
-    return [build(u, 0) for u in units if u.id == filters.root_id]
-
-
-def _walk(nodes: list[UnitNode]):
-    for node in nodes:
-        yield node
-        yield from _walk(node.children)
-
-
-def own_values(chosen: list[Figure], filters: Filters, by: str | None = None) -> dict:
-    """``{figure key: {(unit_id, key): value}}`` for every unit (scope is applied by the
-    caller); a query shared by several of the figures runs once."""
-    return own_values_by({by: chosen}, filters)[by]
-
-
-def own_values_by(wanted: dict[str | None, list[Figure]], filters: Filters) -> dict:
-    """`own_values` for several dimensions at once: ``{by: {figure key: {(unit_id, key):
-    value}}}``. A query runs once for all the dimensions it combines (and the unit alone,
-    their sum), and once for each other dimension."""
-    result = {by: {f.key: defaultdict(int) for f in chosen} for by, chosen in wanted.items()}
-    queries: dict[FigureQuery, dict[str | None, list[Figure]]] = defaultdict(dict)
-    for by, chosen in wanted.items():
-        for figure in chosen:
-            queries[figure.query].setdefault(by, []).append(figure)
-    for query, bys in queries.items():
-        combined = frozenset.intersection(
-            *(f.combined_for(filters) for fs in bys.values() for f in fs)
-        )
-        together = tuple(by for by in bys if by in combined)
-        if None in bys and together:
-            together = (None, *together)
-        if len(together) > 1:
-            dims = tuple(by for by in together if by is not None)
-            plan = [
-                (
-                    None if by is None else dims.index(by),
-                    [(result[by][f.key], 2 + f.column) for f in bys[by]],
-                )
-                for by in together
-            ]
-            for row in query(filters, dims):
-                unit_id, keys = row[0], row[1]
-                for position, targets in plan:
-                    cell = (unit_id, None if position is None else keys[position])
-                    for values, column in targets:
-                        values[cell] += row[column]
-        for by, sharing in bys.items():
-            if len(together) > 1 and by in together:
-                continue
-            for row in query(filters, by):
-                for figure in sharing:
-                    result[by][figure.key][(row[0], row[1])] += row[2 + figure.column]
-    return result
-
-
-@dataclass
-class Column:
-    key: str
-    label: str
-    #: "text" or "int".
-    kind: str = "int"
-
-
-@dataclass
-class Table:
-    """What every writer (page, CSV, XLSX, JSON, Word) takes: headings and rows of values."""
-
-    name: str
-    title: str
-    columns: list[Column]
-    rows: list[list]
-    #: The totals row (same columns) or None.
-    total: list | None = None
-
-    def as_dicts(self) -> list[dict]:
-        return [dict(zip([c.key for c in self.columns], row, strict=True)) for row in self.rows]
-
-
-def unit_figures(
-    filters: Filters, keys: list[str] | None = None, own: dict | None = None
-) -> tuple[list, dict]:
-    """Rolled-up values per unit in scope: (nodes in order, {unit_id: {figure: value}}).
-    `own`: the figures' own values when already computed (`own_values_by`)."""
-    forest = scope_tree(filters)
-    chosen = [f for f in figures() if keys is None or f.key in keys]
-    if own is None:
-        own = own_values(chosen, filters)
-    rolled: dict[int, dict[str, int]] = {}
-
-    def roll(node: UnitNode) -> dict[str, int]:
-        values = {f.key: own[f.key].get((node.unit.id, None), 0) for f in chosen}
-        for child in node.children:
-            for key, value in roll(child).items():
-                values[key] += value
-        rolled[node.unit.id] = values
-        return values
-
-    for root in forest:
-        roll(root)
-    return list(_walk(forest)), rolled
-
-
-def totals(filters: Filters) -> dict[str, int]:
-    """The figures for the whole scope (the roots' rolled-up values added)."""
-    nodes, rolled = unit_figures(filters)
-    return _root_sums(nodes, rolled, figures())
-
-
-def _root_sums(nodes, rolled, chosen) -> dict[str, int]:
-    return {f.key: sum(rolled[n.unit.id][f.key] for n in nodes if n.depth == 0) for f in chosen}
-
-
-def unit_table(filters: Filters, own: dict | None = None) -> Table:
-    nodes, rolled = unit_figures(filters, own=own)
-    chosen = figures()
-    columns = [
-        Column("code", "Mã đơn vị", "text"),
-        Column("unit", "Đơn vị", "text"),
-        Column("level", "Cấp", "int"),
-    ]
-    columns += [Column(f.key, f.label) for f in chosen]
-    rows = [
-        [n.unit.code, n.unit.name, n.depth, *(rolled[n.unit.id][f.key] for f in chosen)]
-        for n in nodes
-    ]
-    total = _root_sums(nodes, rolled, chosen)
-    return Table(
-        "unit",
-        "Số liệu theo đơn vị (gồm cả đơn vị trực thuộc)",
-        columns,
-        rows,
-        ["", "Tổng cộng", None, *(total[f.key] for f in chosen)],
-    )
-
-
-PEOPLE = "người"
-
-
-def breakdown_table(
-    filters: Filters, by: str, own: dict | None = None, unit_own: dict | None = None
-) -> Table:
-    """Figures of the whole scope split by `by` (day, target group, age band, gender, kind…).
-    `own`: the figures' own values by `by` when already computed (`own_values_by`);
-    `unit_own`: their values by unit alone, if computed, for the totals of people over a
-    dimension that is not exclusive (the people of the scope, each counted once)."""
-    dimension = DIMENSIONS[by]
-    chosen = figures(by)
-    in_scope = {n.unit.id for n in _walk(scope_tree(filters))}
-    values: dict[str, dict[Any, int]] = {}
-    keys: dict[Any, str] = dict(dimension.values(filters))
-    if own is None:
-        own = own_values(chosen, filters, by)
-    for figure in chosen:
-        per_key: dict[Any, int] = defaultdict(int)
-        for (unit_id, key), value in own[figure.key].items():
-            if unit_id in in_scope:
-                per_key[key] += value
-        values[figure.key] = per_key
-        for key in per_key:
-            if key not in keys:
-                keys[key] = UNKNOWN_LABEL if key is None else str(key)
-    ordered = [k for k in keys if k is not None]
-    if by == "day":
-        ordered.sort()
-    if None in keys:
-        ordered.append(None)
-    columns = [Column("key", "Mã", "text"), Column("label", dimension.label, "text")]
-    columns += [Column(f.key, f.label) for f in chosen]
-    rows = []
-    for key in ordered:
-        code = key.isoformat() if isinstance(key, date) else ("" if key is None else str(key))
-        rows.append([code, keys[key], *(values[f.key].get(key, 0) for f in chosen)])
-    totals = {f.key: sum(values[f.key].values()) for f in chosen}
-    once = [f for f in chosen if f.measure == PEOPLE and not dimension.exclusive]
-    if once:
-        if unit_own is None or any(f.key not in unit_own for f in once):
-            unit_own = own_values(once, filters)
-        for f in once:
-            totals[f.key] = sum(v for (u, _), v in unit_own[f.key].items() if u in in_scope)
-    label = "Tổng cộng (mỗi người tính một lần)" if once else "Tổng cộng"
-    total = ["", label, *(totals[f.key] for f in chosen)]
-    return Table(by, dimension.title, columns, rows, total)
+# The built-in dimensions and figures (activities, accounts, funding) register on import,
+# before any feature adds its own; the tables are assembled in assembly.py.
+from . import builtin  # noqa: E402, F401

@@ -11,17 +11,8 @@ from ..activities.models import ReportSubmission
 from ..core.timeutil import to_local
 from ..extensions import db
 from ..units.models import Unit
-from .figures import (
-    DIMENSIONS,
-    Column,
-    Filters,
-    Table,
-    breakdown_table,
-    figures,
-    own_values_by,
-    scope_tree,
-    unit_table,
-)
+from .assembly import Column, Table, breakdown_table, own_values_by, scope_tree, unit_table
+from .figures import DIMENSIONS, Filters, figures
 
 
 def reporting_units(filters: Filters) -> list[Unit]:

@@ -143,7 +143,7 @@ def sources(dialect: str) -> dict[str, Source]:
     }
 
 
-def _breakdowns_of(dialect: str) -> Source:
+def _breakdowns_of() -> Source:
     """An activity's breakdown rows, counted for the activity row ``{r}`` (moved with it
     when its unit or campaign changes)."""
     return Source(
@@ -167,7 +167,7 @@ def triggers(dialect: str) -> list[Trigger]:
         delete_ = [source.statement("OLD", "-")]
         timing = "AFTER"
         if table == "activities":
-            moved = _breakdowns_of(dialect)
+            moved = _breakdowns_of()
             update += [moved.statement("OLD", "-"), moved.statement("NEW", "+")]
             # Before the row goes, so its breakdown is still there to take back (a cascade
             # would delete it after the activity, when it can no longer be attributed).

@@ -7,7 +7,7 @@ import json
 from sqlalchemy import func, select
 
 from hoctap_learn.activities.models import Activity, ChangeLog, Funding, ReportSubmission
-from hoctap_learn.reports import figures as fig
+from hoctap_learn.reports import assembly
 from hoctap_learn.reports.services import build_filters
 
 
@@ -25,7 +25,7 @@ def test_demo_week_loads_once_and_fills_the_dashboard(runner, db):
     for kind in ("demo_activities", "demo_funding", "demo_reports", "demo_people"):
         assert again[kind]["created"] == 0 and again[kind]["updated"] == 0, kind
     assert all("(demo)" in t for t in db.session.scalars(select(Activity.title)))
-    totals = fig.totals(build_filters(None, "2022"))
+    totals = assembly.totals(build_filters(None, "2022"))
     assert totals["activities"] > 5 and totals["activity_participants"] > 1000
     assert totals["registered_people"] > 10 and totals["funding_total"] > 0
     assert _count(db, ChangeLog) == 0  # loading content is not somebody's edit

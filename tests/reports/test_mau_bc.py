@@ -11,6 +11,7 @@ from docx.shared import Mm
 
 from hoctap_learn.activities import services as week
 from hoctap_learn.core import format_number
+from hoctap_learn.reports import assembly
 from hoctap_learn.reports import figures as fig
 from hoctap_learn.reports.services import build_filters
 from hoctap_learn.reports.tables import build_table
@@ -63,7 +64,7 @@ def test_unit_report_numbers_match_the_query_module(client, world, narratives):
     document = docx.Document(io.BytesIO(response.data))
     text = _text(document)
     filters = build_filters(None, "2022", "brvt-vungtau")
-    totals = fig.totals(filters)
+    totals = assembly.totals(filters)
     # I.4: every registered figure with its value, formatted as on the dashboard
     for key in ("activities", "activity_participants", "registered_people"):
         line = f"- {fig.FIGURES[key].label}: {format_number(totals[key])} "
@@ -112,7 +113,7 @@ def test_consolidated_report_sums_units_and_lists_their_narratives(
     assert result.exit_code == 0, result.output
     document = docx.Document(str(out))
     text = _text(document)
-    totals = fig.totals(build_filters(None, "2022"))
+    totals = assembly.totals(build_filters(None, "2022"))
     assert totals["activity_participants"] == 550
     assert "- Lượt người tham gia hoạt động: 550 lượt." in text
     assert "- Số hoạt động: 3 hoạt động." in text

@@ -13,13 +13,13 @@ from hoctap_learn.accounts.models import GENDERS, TARGET_GROUPS, User
 from hoctap_learn.activities import services as activities
 from hoctap_learn.activities.models import ACTIVITY_KINDS, Activity, ActivityBreakdown
 from hoctap_learn.reports import tallies
-from hoctap_learn.reports.figures import (
-    Filters,
+from hoctap_learn.reports.builtin import (
     activities_and_participants,
     counted_activities,
     counted_registered_people,
     registered_people,
 )
+from hoctap_learn.reports.figures import Filters
 from hoctap_learn.units import services as units
 from tests.factories import make_user
 
