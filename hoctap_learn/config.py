@@ -57,7 +57,8 @@ def from_environment(instance_path: Path) -> dict:
 
 #: Defaults that are not deployment choices.
 DEFAULTS = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Connections idle for a while are pinged before reuse (core/database.py), not all.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 3600},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

@@ -84,11 +84,12 @@ def _json_body() -> dict:
 
 
 def _committed(func, *args, render=None, **kwargs):
-    """Run a service, build the response from its result, then commit once.
+    """Run a service, build the response from its result with `render`, then commit once.
 
-    The response is built before the commit because committing expires every loaded row
-    (reloading an attempt's questions one by one costs more than the whole request).
-    An AttemptClosed still commits: the attempt it finalised must stay finalised.
+    A result of loaded ORM rows is rendered before the commit, because committing expires
+    them (reloading an attempt's questions one by one costs more than the whole request);
+    a plain result (a `Sheet`) is better rendered by the caller after it, once the locks
+    are released. An AttemptClosed still commits: the attempt it finalised must stay so.
     """
     try:
         result = func(*args, **kwargs)
@@ -196,11 +197,9 @@ def submit(attempt_id: int):
     if not isinstance(data, dict):
         raise ValidationError("Nội dung yêu cầu phải là một đối tượng JSON.")
     now = utcnow()
-    result = _committed(
-        attempts.submit_attempt, user, attempt_id, now, answers=data.get("answers") or None,
-        prediction=data.get("prediction"), render=lambda a: result_dict(a, now),
-    )  # fmt: skip
-    return jsonify(result)
+    sheet = _committed(attempts.submit_attempt, user, attempt_id, now,
+                       answers=data.get("answers") or None, prediction=data.get("prediction"))
+    return jsonify(result_dict(sheet, now))  # plain data: rendered after the commit
 
 
 @bp.route("/contests/attempts/<int:attempt_id>/result")

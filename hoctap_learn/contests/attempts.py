@@ -117,11 +117,12 @@ def start_attempt(user, round_id: int, now: datetime, rng: random.Random | None 
         if round_.opens_at and now < round_.opens_at:
             raise Conflict("Vòng thi chưa mở.")
         raise Conflict("Vòng thi đã kết thúc.")
-    used = db.session.scalar(
-        select(func.count(Attempt.id)).where(
+    # Numbered after the last one: an organizer may have deleted an earlier attempt.
+    used, last = db.session.execute(
+        select(func.count(Attempt.id), func.coalesce(func.max(Attempt.number), 0)).where(
             Attempt.user_id == user.id, Attempt.round_id == round_.id
         )
-    )
+    ).one()
     if round_.attempts_allowed is not None and used >= round_.attempts_allowed:
         raise Conflict(f"Bạn đã dùng hết {round_.attempts_allowed} lượt thi của vòng này.")
     rng = rng or random.SystemRandom()
@@ -132,7 +133,7 @@ def start_attempt(user, round_id: int, now: datetime, rng: random.Random | None 
     conn = db.session.connection()
     attempt_id = conn.execute(
         _insert_unless_conflict(Attempt.__table__).returning(Attempt.id),
-        {"round_id": round_.id, "user_id": user.id, "number": used + 1,
+        {"round_id": round_.id, "user_id": user.id, "number": last + 1,
          "status": "in_progress", "started_at": now, "deadline_at": deadline,
          "max_score": sum(q.points for q in questions)},
     ).scalar()  # fmt: skip

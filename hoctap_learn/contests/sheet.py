@@ -6,19 +6,27 @@ and build no ORM objects. Ending an attempt (the participant's submit or the dea
 has this one implementation, used by the API, the pages, the ranking and the CLI.
 
 Only the server's clock counts: functions take ``now`` so tests control time. They never
-commit; the caller does. An attempt ends with an UPDATE conditional on it still being in
-progress. That statement is the lock: two submits racing end it exactly once and both
-return the same result, and every autosave acknowledged before it is counted, because
-its questions are read only after it.
+commit; the caller does.
+
+Everything a request reads, checks and computes happens before its first write, so the
+locks it takes (the attempt's row, and when an attempt ends the report tallies' shared
+cells, see contests/tallies.py) are held for a couple of statements, not for the whole
+request. An autosave validates against the attempt's questions, then takes the attempt's
+row with an UPDATE that also counts the save (``save_count``). Ending an attempt reads it,
+scores what it read, then ends it with one UPDATE that matches only while the attempt is
+in progress with the save count it read: two submits racing end it exactly once and both
+return the same result, and an autosave acknowledged in between makes the ending statement
+match nothing, so the attempt is read and scored again; no acknowledged answer is lost.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, case, literal_column, select, update
+from sqlalchemy import bindparam, literal_column, select, text, update
 from sqlalchemy.orm.util import identity_key
 
 from ..core.errors import Conflict, NotFound, ValidationError
@@ -56,7 +64,7 @@ _HEAD = (
         A.c.id, A.c.user_id, A.c.round_id, A.c.number, A.c.status, A.c.finished_by,
         A.c.started_at, A.c.deadline_at, A.c.submitted_at, A.c.score, A.c.max_score,
         A.c.duration_ms, C.c.slug.label("contest_slug"), R.c.slug.label("round_slug"),
-        R.c.reveal_answers, R.c.closes_at, R.c.prediction_enabled,
+        R.c.reveal_answers, R.c.closes_at, R.c.prediction_enabled, A.c.save_count,
     )
     .join(R, R.c.id == A.c.round_id)
     .join(C, C.c.id == R.c.contest_id)
@@ -72,48 +80,34 @@ _QUESTIONS = (
     .where(AQ.c.attempt_id == _ID)
     .order_by(AQ.c.position)
 )  # fmt: skip
-#: What validating an autosave needs, and nothing more.
-_SHAPES = (
-    select(AQ.c.id, AQ.c.position, Q.c.type, Q.c.options)
-    .join(Q, Q.c.id == AQ.c.question_id)
-    .where(AQ.c.attempt_id == _ID)
-)
-
-
-def _of_round(sql: str, label: str, type_):
-    """A value of the attempt's round for a RETURNING clause. Written out because the
-    SQLite compiler drops table names inside RETURNING, which would make ``id`` ambiguous."""
-    return literal_column(
-        f"(SELECT {sql} FROM {R.name} AS r"
-        + (f" JOIN {C.name} AS c ON c.id = r.contest_id" if sql.startswith("c.") else "")
-        + f" WHERE r.id = {A.name}.round_id)",
-        type_,
-    ).label(label)
-
-
-_ROUND_RETURNING = (
-    _of_round("c.slug", "contest_slug", R.c.slug.type),
-    _of_round("r.slug", "round_slug", R.c.slug.type),
-    _of_round("r.reveal_answers", "reveal_answers", R.c.reveal_answers.type),
-    _of_round("r.closes_at", "closes_at", R.c.closes_at.type),
-    _of_round("r.prediction_enabled", "prediction_enabled", R.c.prediction_enabled.type),
-)
-#: The participant's own attempt, in progress and in time: what autosave and submit lock.
+#: The participant's own attempt, in progress and in time: what an autosave may write to.
 _OWN_IN_TIME = (
     A.c.id == _ID,
     A.c.user_id == bindparam("owner"),
     A.c.status == "in_progress",
     A.c.deadline_at >= bindparam("earliest"),
 )
-#: An autosave's lock and check in one statement.
+#: What validating an autosave needs, and nothing more; no rows unless the attempt is the
+#: caller's, in progress and in time.
+_SHAPES = (
+    select(AQ.c.id, AQ.c.position, Q.c.type, Q.c.options)
+    .join(Q, Q.c.id == AQ.c.question_id)
+    .join(A, A.c.id == AQ.c.attempt_id)
+    .where(*_OWN_IN_TIME)
+)
+#: An autosave's lock and check in one statement, counting the save.
 _LOCK_FOR_SAVE = (
     update(A)
     .where(*_OWN_IN_TIME)
-    .values(last_saved_at=bindparam("now"))
+    .values(last_saved_at=bindparam("now"), save_count=A.c.save_count + 1)
     .returning(
         A.c.deadline_at,
         A.c.round_id,
-        _ROUND_RETURNING[-1],
+        # Written out: the SQLite compiler drops table names inside RETURNING.
+        literal_column(
+            f"(SELECT r.prediction_enabled FROM {R.name} AS r WHERE r.id = {A.name}.round_id)",
+            R.c.prediction_enabled.type,
+        ).label("prediction_enabled"),
         literal_column(
             f"(SELECT p.value FROM {P.name} AS p WHERE p.round_id = {A.name}.round_id "
             f"AND p.user_id = {A.name}.user_id)",
@@ -121,63 +115,68 @@ _LOCK_FOR_SAVE = (
         ).label("prediction"),
     )
 )
-#: Ending an attempt; matches nothing when it has already ended.
+#: Ending an attempt with its score, as it was read: matches nothing when it has ended
+#: since, or an autosave came in, or its deadline moved. The tally triggers count it here,
+#: on its final day, in the one statement that changes its status.
 _END = (
     update(A)
-    .where(A.c.id == _ID, A.c.status == "in_progress")
+    .where(
+        A.c.id == _ID,
+        A.c.status == "in_progress",
+        A.c.save_count == bindparam("seen_saves"),
+        A.c.deadline_at == bindparam("seen_deadline", type_=A.c.deadline_at.type),
+    )
     .values(
         status="finished",
         finished_by=bindparam("by"),
         submitted_at=bindparam("at"),
         last_saved_at=bindparam("now"),
+        score=bindparam("total"),
+        duration_ms=bindparam("duration"),
     )
 )
-#: A participant's submit: lock, check (own, in progress, in time) and end in one statement,
-#: returning what the result needs. A submit in the grace period counts at the deadline, set
-#: here at once: the report tallies count the attempt on its final day in this statement
-#: (changing the day later would lock their cells out of order, see contests/tallies.py).
-_SUBMIT = (
-    update(A)
-    .where(*_OWN_IN_TIME)
-    .values(
-        status="finished",
-        finished_by="participant",
-        submitted_at=case(
-            (A.c.deadline_at < bindparam("now", type_=A.c.deadline_at.type), A.c.deadline_at),
-            else_=bindparam("now", type_=A.c.deadline_at.type),
-        ),
-        last_saved_at=bindparam("now"),
-    )
-    .returning(
-        A.c.id, A.c.user_id, A.c.round_id, A.c.number, A.c.started_at, A.c.deadline_at,
-        A.c.max_score, *_ROUND_RETURNING,
-    )
-)  # fmt: skip
-_SET_SCORE = (
-    update(A)
-    .where(A.c.id == _ID)
-    .values(
-        score=bindparam("total"), duration_ms=bindparam("duration"), submitted_at=bindparam("at")
-    )
-)
-_SET_ANSWERS = (
-    update(AQ).where(AQ.c.id == bindparam("aq_id")).values(response=bindparam("aq_response"))
-)
-_SET_POINTS = (
-    update(AQ)
-    .where(AQ.c.id == bindparam("aq_id"))
-    .values(response=bindparam("aq_response"), points=bindparam("aq_points"))
-)
+#: An attempt's answers (and, when it ends, points) in one statement per dialect, the rows
+#: passed as one JSON array: ten single-row UPDATEs cost several times more.
+_WRITE_ANSWERS = {
+    "postgresql": text(
+        f"""UPDATE {AQ.name} AS aq SET response = x.response, points = x.points
+        FROM json_to_recordset(CAST(:rows AS json))
+             AS x(id integer, response json, points double precision)
+        WHERE aq.id = x.id AND aq.attempt_id = :attempt_id"""
+    ),
+    # SQLite 3.38+: `->` gives the JSON text of a value, `->>` the SQL value.
+    "sqlite": text(
+        f"""UPDATE {AQ.name} SET response = x.response, points = x.points
+        FROM (SELECT value ->> 'id' AS id, value -> 'response' AS response,
+                     value ->> 'points' AS points FROM json_each(:rows)) AS x
+        WHERE {AQ.name}.id = x.id AND {AQ.name}.attempt_id = :attempt_id"""
+    ),
+}
 _SET_PREDICTION = (
     update(P)
     .where(P.c.user_id == bindparam("p_user"), P.c.round_id == bindparam("p_round"))
     .values(value=bindparam("p_value"))
 )
+_ADD_PREDICTION = P.insert().values(
+    user_id=bindparam("p_user"),
+    round_id=bindparam("p_round"),
+    value=bindparam("p_value"),
+    created_at=bindparam("p_created"),
+)
 _EXPIRED = select(A.c.id).where(A.c.status == "in_progress", A.c.deadline_at < bindparam("limit"))
+#: How many times ending an attempt reads and scores it again after losing a race with an
+#: autosave before it asks the participant to retry.
+_TRIES = 5
 
 
 def _execute(statement, params=None):
     return db.session.connection().execute(statement, params)
+
+
+def _write_answers(attempt_id: int, rows: list[dict]) -> None:
+    """Store {"id": attempt question id, "response": …, "points": … or absent} rows."""
+    statement = _WRITE_ANSWERS[db.session.get_bind().dialect.name]
+    _execute(statement, {"attempt_id": attempt_id, "rows": json.dumps(rows, ensure_ascii=False)})
 
 
 def _head(attempt_id: int) -> Sheet | None:
@@ -236,36 +235,39 @@ def _validated(answers: dict, shapes: dict) -> dict[int, object]:
 def _end_at_deadline(sheet: Sheet, now: datetime) -> Sheet:
     """End an attempt whose time is over, at its deadline, and score it. When a concurrent
     request ended it first, return that single result unchanged."""
-    at = sheet.deadline_at
-    ended = _execute(_END, {"attempt_id": sheet.id, "by": "deadline", "at": at, "now": now})
-    if ended.rowcount != 1:
-        return _with_questions(_head(sheet.id))
-    return _score(sheet, at, "deadline", None, None)
+    for _ in range(_TRIES):
+        if _end(_with_questions(sheet), sheet.deadline_at, "deadline", now):
+            return sheet
+        sheet = _head(sheet.id)
+        if sheet.finished:
+            return _with_questions(sheet)
+    raise Conflict("Không thể kết thúc lượt thi lúc này, vui lòng thử lại.")
 
 
-def _score(sheet: Sheet, at: datetime, by: str, answers: dict | None, prediction) -> Sheet:
-    """Score an attempt this request has just ended (it holds the lock) and record it."""
-    _with_questions(sheet)  # read after the lock: every acknowledged autosave is in
-    if prediction is not None:
-        _set_prediction(sheet.user_id, sheet.round_id, prediction)
-    changes = _validated(answers, {str(q.id): q for q in sheet.questions}) if answers else {}
+def _end(sheet: Sheet, at: datetime, by: str, now: datetime, changes: dict | None = None) -> bool:
+    """Score the attempt as read (with `changes`, its last answers) and end it, unless it
+    has changed since it was read; False (nothing written) if it has."""
     total, rows = 0.0, []
     for q in sheet.questions:
-        q.response = changes.get(q.id, q.response)
-        q.points = round(scoring.fraction_for(q.type, q.options, q.answer, q.response)
-                         * q.max_points, 4)  # fmt: skip
-        total += q.points
-        rows.append({"aq_id": q.id, "aq_response": q.response, "aq_points": q.points})
-    _execute(_SET_POINTS, rows)
+        response = changes.get(q.id, q.response) if changes else q.response
+        points = round(scoring.fraction_for(q.type, q.options, q.answer, response)
+                       * q.max_points, 4)  # fmt: skip
+        total += points
+        rows.append({"id": q.id, "response": response, "points": points})
+    score = round(total, 4)
+    duration = int((at - sheet.started_at).total_seconds() * 1000)
+    ended = _execute(_END, {"attempt_id": sheet.id, "seen_saves": sheet.save_count,
+                            "seen_deadline": sheet.deadline_at, "by": by, "at": at, "now": now,
+                            "total": score, "duration": duration})  # fmt: skip
+    if ended.rowcount != 1:
+        return False
+    _write_answers(sheet.id, rows)  # the attempt's row is locked: its questions are ours
+    for q, row in zip(sheet.questions, rows, strict=True):
+        q.response, q.points = row["response"], row["points"]
     sheet.status, sheet.finished_by, sheet.submitted_at = "finished", by, at
-    sheet.score = round(total, 4)
-    sheet.duration_ms = int((at - sheet.started_at).total_seconds() * 1000)
-    _execute(
-        _SET_SCORE,
-        {"attempt_id": sheet.id, "total": sheet.score, "duration": sheet.duration_ms, "at": at},
-    )
+    sheet.score, sheet.duration_ms = score, duration
     _forget(sheet.id)
-    return sheet
+    return True
 
 
 def _check_prediction(enabled: bool, value) -> None:
@@ -283,8 +285,7 @@ def _set_prediction(user_id: int, round_id: int, value: int) -> None:
     """
     key = {"p_user": user_id, "p_round": round_id, "p_value": value}
     if not _execute(_SET_PREDICTION, key).rowcount:
-        _execute(P.insert().values(user_id=user_id, round_id=round_id, value=value,
-                                   created_at=utcnow()))  # fmt: skip
+        _execute(_ADD_PREDICTION, {**key, "p_created": utcnow()})
 
 
 @dataclass(frozen=True)
@@ -302,18 +303,20 @@ def save_answers(user, attempt_id: int, answers: dict, now: datetime, prediction
     """Autosave: store the given answers (and prediction), all or nothing."""
     if not isinstance(answers, dict):
         raise ValidationError("“answers” phải là một đối tượng {mã câu hỏi: câu trả lời}.")
+    key = {"attempt_id": attempt_id, "owner": user.id, "earliest": now - grace(), "now": now}
+    changes = {}
+    if answers:  # checked before anything is locked or written
+        shapes = {str(q.id): q for q in _execute(_SHAPES, key)}
+        if not shapes:
+            _refuse_save(user, attempt_id, now)
+        changes = _validated(answers, shapes)
     # One conditional UPDATE both checks the attempt (own, in progress, in time) and takes
     # its lock. Only when it matches nothing do we look at why.
-    row = _execute(
-        _LOCK_FOR_SAVE,
-        {"attempt_id": attempt_id, "owner": user.id, "earliest": now - grace(), "now": now},
-    ).first()
+    row = _execute(_LOCK_FOR_SAVE, key).first()
     if row is None:
         _refuse_save(user, attempt_id, now)
-    if answers:
-        shapes = _execute(_SHAPES, {"attempt_id": attempt_id})
-        changes = _validated(answers, {str(q.id): q for q in shapes})
-        _execute(_SET_ANSWERS, [{"aq_id": k, "aq_response": v} for k, v in changes.items()])
+    if changes:
+        _write_answers(attempt_id, [{"id": k, "response": v} for k, v in changes.items()])
     if prediction is not None:
         _check_prediction(row.prediction_enabled, prediction)
         if prediction != row.prediction:  # clients resend it with every autosave
@@ -336,27 +339,24 @@ def submit_attempt(
     """Submit (with any last answers). Submitting again returns the same finished attempt."""
     if prediction is not None:
         _check_prediction(True, prediction)
-    row = _execute(
-        _SUBMIT,
-        {"attempt_id": attempt_id, "owner": user.id, "earliest": now - grace(), "now": now},
-    ).first()
-    if row is not None:  # the usual case, ended by the statement above
-        sheet = Sheet(**row._mapping, status="finished", finished_by="participant",
-                      submitted_at=None, score=None, duration_ms=None)  # fmt: skip
+    for _ in range(_TRIES):
+        sheet = _own(user.id, attempt_id)
+        if not sheet.finished and now > sheet.deadline_at + grace():
+            sheet = _end_at_deadline(sheet, now)
+        if sheet.finished:
+            if answers and sheet.finished_by == "deadline":
+                raise AttemptClosed(LATE_MESSAGE)
+            return sheet if sheet.questions is not None else _with_questions(sheet)
         if prediction is not None:
             _check_prediction(sheet.prediction_enabled, prediction)
+        _with_questions(sheet)
+        changes = _validated(answers, {str(q.id): q for q in sheet.questions}) if answers else {}
         # A submit inside the grace period counts as on time: time taken ≤ the limit.
-        return _score(sheet, min(now, sheet.deadline_at), "participant", answers, prediction)
-    # Someone else's, already ended, or its time is over: find out which.
-    sheet = _own(user.id, attempt_id)
-    if not sheet.finished and now > sheet.deadline_at + grace():
-        sheet = _end_at_deadline(sheet, now)
-    if sheet.finished:
-        if answers and sheet.finished_by == "deadline":
-            raise AttemptClosed(LATE_MESSAGE)
-        return sheet if sheet.questions is not None else _with_questions(sheet)
-    # In progress and in time, yet the statement matched nothing: cannot happen while the
-    # two use the same clock and grace; answer "try again" rather than a wrong result.
+        if _end(sheet, min(now, sheet.deadline_at), "participant", now, changes):
+            if prediction is not None:
+                _set_prediction(sheet.user_id, sheet.round_id, prediction)
+            return sheet
+        # Ended by a concurrent request, or an autosave came in since it was read: again.
     raise Conflict("Không thể nộp bài lúc này, vui lòng thử lại.")
 
 

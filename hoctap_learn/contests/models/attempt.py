@@ -75,6 +75,9 @@ class Attempt(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     #: Last autosave, for the organizer's live view.
     last_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Autosaves so far. Ending an attempt scores what it read, then ends it only if this
+    #: is still the count it read (no answer saved in between is lost), see contests/sheet.py.
+    save_count: Mapped[int] = mapped_column(default=0, server_default="0")
     #: Sum of the questions' points, set when the attempt ends.
     score: Mapped[float | None]
     #: The best possible score of the drawn questions.
