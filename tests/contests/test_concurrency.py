@@ -112,12 +112,12 @@ def test_autosave_racing_a_submit_is_counted_or_refused(app, db):
 
 
 def _autosave_between_read_and_end(app, monkeypatch, user_id, attempt_id, answers, at):
-    """Make the next read of the attempt's questions be followed, before the request goes
-    on, by an autosave that another request (own session, own connection) commits: the
-    interleaving that a submit or finalisation scoring what it read must notice."""
+    """Make the next read of the attempt be followed, before the request goes on, by an
+    autosave that another request (own session, own connection) commits: the interleaving
+    that a submit or finalisation scoring what it read must notice."""
     from hoctap_learn.contests import sheet
 
-    read = sheet._with_questions
+    read = sheet._read
     saved = []
 
     def autosave_elsewhere():
@@ -129,15 +129,15 @@ def _autosave_between_read_and_end(app, monkeypatch, user_id, attempt_id, answer
             finally:
                 _db.session.remove()
 
-    def read_then_autosave(s):
-        result = read(s)
+    def read_then_autosave(attempt_id_):
+        result = read(attempt_id_)
         if not saved:
             thread = threading.Thread(target=autosave_elsewhere)
             thread.start()
             thread.join(timeout=30)
         return result
 
-    monkeypatch.setattr(sheet, "_with_questions", read_then_autosave)
+    monkeypatch.setattr(sheet, "_read", read_then_autosave)
     return saved
 
 
