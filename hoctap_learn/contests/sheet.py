@@ -24,10 +24,23 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import bindparam, literal_column, select, text, update
+from sqlalchemy import (
+    Float,
+    Integer,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal_column,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.types import JSON
 
 from ..core.errors import Conflict, NotFound, ValidationError
 from ..core.types import utcnow
@@ -58,7 +71,7 @@ def grace() -> timedelta:
 
 # The statements are built once, with bind parameters: building and caching a statement
 # costs about as much as running it on SQLite.
-_ID = bindparam("attempt_id")
+_ID = bindparam("the_attempt")  # not "attempt_id": a column of attempt_questions
 _HEAD = (
     select(
         A.c.id, A.c.user_id, A.c.round_id, A.c.number, A.c.status, A.c.finished_by,
@@ -70,36 +83,41 @@ _HEAD = (
     .join(C, C.c.id == R.c.contest_id)
     .where(A.c.id == _ID)
 )  # fmt: skip
-#: The attempt's questions as one JSON array of `SheetQuestion` fields, in one statement
-#: with the attempt: one row to decode instead of a row and eleven values per question.
-_QUESTION_FIELDS = (
-    "aq.id, aq.position, q.type, q.text, {options}, {answer}, q.general_feedback, "
-    "{option_order}, {response}, aq.points, aq.max_points"
-)
 _QUESTIONS_FROM = (
     f"FROM {AQ.name} AS aq JOIN {Q.name} AS q ON q.id = aq.question_id "
     f"WHERE aq.attempt_id = {A.name}.id"
 )
+#: SQLite stores JSON columns as text, which json() embeds as JSON rather than as strings.
+_JSON_COLUMNS = {"q.options", "q.answer", "aq.option_order", "aq.response"}
+
+
+def _questions_json(dialect: str, fields: tuple[str, ...]) -> str:
+    """SQL: `fields` of each of the attempt's questions as one JSON array of arrays; one
+    value to decode instead of a row per question and a value per field."""
+    if dialect == "postgresql":
+        listed = ", ".join(fields)
+        return f"(SELECT json_agg(json_build_array({listed})) {_QUESTIONS_FROM})"
+    listed = ", ".join(f"json({f})" if f in _JSON_COLUMNS else f for f in fields)
+    return f"(SELECT json_group_array(json_array({listed})) {_QUESTIONS_FROM})"
+
+
+def _decoded(value):
+    """A JSON array from `_questions_json`: text from SQLite, decoded already by psycopg."""
+    return json.loads(value) if isinstance(value, str) else value or ()
+
+
+_DIALECTS = ("postgresql", "sqlite")
+#: `SheetQuestion` fields, in order.
+_SHEET_FIELDS = ("aq.id", "aq.position", "q.type", "q.text", "q.options", "q.answer",
+                 "q.general_feedback", "aq.option_order", "aq.response", "aq.points",
+                 "aq.max_points")  # fmt: skip
+#: The attempt, its round's settings and its questions in one statement.
 _READ = {
-    "postgresql": _HEAD.add_columns(
-        literal_column(
-            "(SELECT json_agg(json_build_array("
-            + _QUESTION_FIELDS.format(options="q.options", answer="q.answer",
-                                      option_order="aq.option_order", response="aq.response")
-            + f") ORDER BY aq.position) {_QUESTIONS_FROM})"
-        ).label("questions")
-    ),
-    # json(): the JSON columns are stored as text; embedded as JSON, not as strings.
-    "sqlite": _HEAD.add_columns(
-        literal_column(
-            "(SELECT json_group_array(json_array("
-            + _QUESTION_FIELDS.format(options="json(q.options)", answer="json(q.answer)",
-                                      option_order="json(aq.option_order)",
-                                      response="json(aq.response)")
-            + f")) {_QUESTIONS_FROM})"
-        ).label("questions")
-    ),
-}  # fmt: skip
+    dialect: _HEAD.add_columns(
+        literal_column(_questions_json(dialect, _SHEET_FIELDS)).label("questions")
+    )
+    for dialect in _DIALECTS
+}
 #: The participant's own attempt, in progress and in time: what an autosave may write to.
 _OWN_IN_TIME = (
     A.c.id == _ID,
@@ -107,16 +125,8 @@ _OWN_IN_TIME = (
     A.c.status == "in_progress",
     A.c.deadline_at >= bindparam("earliest"),
 )
-#: What validating an autosave needs, and nothing more; no rows unless the attempt is the
-#: caller's, in progress and in time.
-_SHAPES = (
-    select(AQ.c.id, AQ.c.position, Q.c.type, Q.c.options)
-    .join(Q, Q.c.id == AQ.c.question_id)
-    .join(A, A.c.id == AQ.c.attempt_id)
-    .where(*_OWN_IN_TIME)
-)
-#: An autosave's lock and check in one statement, counting the save.
-_LOCK_FOR_SAVE = (
+
+_LOCK_FOR_SAVE_BASE = (
     update(A)
     .where(*_OWN_IN_TIME)
     .values(last_saved_at=bindparam("now"), save_count=A.c.save_count + 1)
@@ -135,6 +145,16 @@ _LOCK_FOR_SAVE = (
         ).label("prediction"),
     )
 )
+#: An autosave's check (own, in progress, in time), lock and count in one statement,
+#: returning what validating the answers needs.
+_LOCK_FOR_SAVE = {
+    dialect: _LOCK_FOR_SAVE_BASE.returning(
+        literal_column(
+            _questions_json(dialect, ("aq.id", "aq.position", "q.type", "q.options"))
+        ).label("shapes")
+    )
+    for dialect in _DIALECTS
+}
 #: Ending an attempt with its score, as it was read: matches nothing when it has ended
 #: since, or an autosave came in, or its deadline moved. The tally triggers count it here,
 #: on its final day, in the one statement that changes its status.
@@ -155,6 +175,19 @@ _END = (
         duration_ms=bindparam("duration"),
     )
 )
+#: PostgreSQL: `_END` and the answers with their points in one statement (one round trip
+#: fewer); it updates no row when `_END` matches none.
+_ANSWERS_ROWS = (
+    func.json_to_recordset(cast(bindparam("rows"), JSON))
+    .table_valued(column("id", Integer), column("response", JSON), column("points", Float))
+    .render_derived(name="x", with_types=True)
+)
+_ENDED = _END.returning(A.c.id).cte("ended")
+_END_WITH_ANSWERS = (
+    update(AQ)
+    .where(AQ.c.attempt_id == _ENDED.c.id, AQ.c.id == _ANSWERS_ROWS.c.id)
+    .values(response=_ANSWERS_ROWS.c.response, points=_ANSWERS_ROWS.c.points)
+)
 #: An attempt's answers (and, when it ends, points) in one statement per dialect, the rows
 #: passed as one JSON array: ten single-row UPDATEs cost several times more.
 _WRITE_ANSWERS = {
@@ -162,14 +195,14 @@ _WRITE_ANSWERS = {
         f"""UPDATE {AQ.name} AS aq SET response = x.response, points = x.points
         FROM json_to_recordset(CAST(:rows AS json))
              AS x(id integer, response json, points double precision)
-        WHERE aq.id = x.id AND aq.attempt_id = :attempt_id"""
+        WHERE aq.id = x.id AND aq.attempt_id = :the_attempt"""
     ),
     # SQLite 3.38+: `->` gives the JSON text of a value, `->>` the SQL value.
     "sqlite": text(
         f"""UPDATE {AQ.name} SET response = x.response, points = x.points
         FROM (SELECT value ->> 'id' AS id, value -> 'response' AS response,
                      value ->> 'points' AS points FROM json_each(:rows)) AS x
-        WHERE {AQ.name}.id = x.id AND {AQ.name}.attempt_id = :attempt_id"""
+        WHERE {AQ.name}.id = x.id AND {AQ.name}.attempt_id = :the_attempt"""
     ),
 }
 _SET_PREDICTION = (
@@ -196,20 +229,17 @@ def _execute(statement, params=None):
 def _write_answers(attempt_id: int, rows: list[dict]) -> None:
     """Store {"id": attempt question id, "response": …, "points": … or absent} rows."""
     statement = _WRITE_ANSWERS[db.session.get_bind().dialect.name]
-    _execute(statement, {"attempt_id": attempt_id, "rows": json.dumps(rows, ensure_ascii=False)})
+    _execute(statement, {"the_attempt": attempt_id, "rows": json.dumps(rows, ensure_ascii=False)})
 
 
 def _read(attempt_id: int) -> Sheet | None:
     """The attempt with its round's settings and its questions, or None."""
     statement = _READ[db.session.get_bind().dialect.name]
-    row = _execute(statement, {"attempt_id": attempt_id}).first()
+    row = _execute(statement, {"the_attempt": attempt_id}).first()
     if row is None:
         return None
     values = row._asdict()
-    found = values.pop("questions")
-    if isinstance(found, str):  # SQLite gives the JSON text, psycopg the decoded value
-        found = json.loads(found)
-    questions = sorted((SheetQuestion(*fields) for fields in found or ()),
+    questions = sorted((SheetQuestion(*fields) for fields in _decoded(values.pop("questions"))),
                        key=lambda q: q.position)  # fmt: skip
     return Sheet(**values, questions=questions)
 
@@ -280,12 +310,17 @@ def _end(sheet: Sheet, at: datetime, by: str, now: datetime, changes: dict | Non
         rows.append({"id": q.id, "response": response, "points": points})
     score = round(total, 4)
     duration = int((at - sheet.started_at).total_seconds() * 1000)
-    ended = _execute(_END, {"attempt_id": sheet.id, "seen_saves": sheet.save_count,
-                            "seen_deadline": sheet.deadline_at, "by": by, "at": at, "now": now,
-                            "total": score, "duration": duration})  # fmt: skip
-    if ended.rowcount != 1:
-        return False
-    _write_answers(sheet.id, rows)  # the attempt's row is locked: its questions are ours
+    key = {"the_attempt": sheet.id, "seen_saves": sheet.save_count,
+           "seen_deadline": sheet.deadline_at, "by": by, "at": at, "now": now,
+           "total": score, "duration": duration}  # fmt: skip
+    if db.session.get_bind().dialect.name == "postgresql":
+        key["rows"] = json.dumps(rows, ensure_ascii=False)
+        if not _execute(_END_WITH_ANSWERS, key).rowcount:
+            return False
+    else:
+        if _execute(_END, key).rowcount != 1:
+            return False
+        _write_answers(sheet.id, rows)  # the attempt's row is locked: its questions are ours
     for q, row in zip(sheet.questions, rows, strict=True):
         q.response, q.points = row["response"], row["points"]
     sheet.status, sheet.finished_by, sheet.submitted_at = "finished", by, at
@@ -323,23 +358,26 @@ class Saved:
         return max(0, int((self.deadline_at - now).total_seconds()))
 
 
+class _Shape(NamedTuple):
+    id: int
+    position: int
+    type: str
+    options: list
+
+
 def save_answers(user, attempt_id: int, answers: dict, now: datetime, prediction=None) -> Saved:
-    """Autosave: store the given answers (and prediction), all or nothing."""
+    """Autosave: store the given answers (and prediction), all or nothing (a refused
+    answer raises before anything is committed; the caller rolls back)."""
     if not isinstance(answers, dict):
         raise ValidationError("“answers” phải là một đối tượng {mã câu hỏi: câu trả lời}.")
-    key = {"attempt_id": attempt_id, "owner": user.id, "earliest": now - grace(), "now": now}
-    changes = {}
-    if answers:  # checked before anything is locked or written
-        shapes = {str(q.id): q for q in _execute(_SHAPES, key)}
-        if not shapes:
-            _refuse_save(user, attempt_id, now)
-        changes = _validated(answers, shapes)
-    # One conditional UPDATE both checks the attempt (own, in progress, in time) and takes
-    # its lock. Only when it matches nothing do we look at why.
-    row = _execute(_LOCK_FOR_SAVE, key).first()
+    # One conditional UPDATE checks the attempt, takes its lock, counts the save and
+    # returns the questions' shapes. Only when it matches nothing do we look at why.
+    key = {"the_attempt": attempt_id, "owner": user.id, "earliest": now - grace(), "now": now}
+    row = _execute(_LOCK_FOR_SAVE[db.session.get_bind().dialect.name], key).first()
     if row is None:
         _refuse_save(user, attempt_id, now)
-    if changes:
+    if answers:
+        changes = _validated(answers, {str(q[0]): _Shape(*q) for q in _decoded(row.shapes)})
         _write_answers(attempt_id, [{"id": k, "response": v} for k, v in changes.items()])
     if prediction is not None:
         _check_prediction(row.prediction_enabled, prediction)

@@ -160,10 +160,18 @@ def test_api_errors_are_json_4xx(client, db):
     attempt = client.post(f"{BASE}/{contest.slug}/rounds/{round_.slug}/attempts",
                           headers=headers).json  # fmt: skip
     url = f"{BASE}/attempts/{attempt['id']}/answers"
-    for body in ([1, 2], {"answers": [1]}, {"answers": {"0": 1}}, {"answers": {}, "prediction": 5}):
+    # A valid answer next to an unknown question: all or nothing.
+    tf = next(q for q in attempt["questions"] if q["type"] == "true_false")
+    for body in ([1, 2], {"answers": [1]}, {"answers": {"0": 1}}, {"answers": {}, "prediction": 5},
+                 {"answers": {str(tf["id"]): True, "0": 1}}):  # fmt: skip
         response = client.put(url, headers=headers, json=body)
         assert response.status_code == 400, body
         assert response.json["error"]
+    # Refused saves are not half-applied: not counted, not stamped, no answer stored.
+    db.session.expire_all()
+    row = db.session.get(Attempt, attempt["id"])
+    assert (row.save_count, row.last_saved_at) == (0, None)
+    assert [aq.response for aq in row.questions] == [None] * len(row.questions)
     response = client.put(url, headers=token_for(client, other), json={"answers": {}})
     assert response.status_code == 404
     response = client.get(f"{BASE}/{contest.slug}/leaderboard?page=abc")
