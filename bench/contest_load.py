@@ -53,7 +53,8 @@ from bench.loadgen import wrk_requests  # noqa: E402
 
 N = int(os.environ.get("HOCTAP_BENCH_N", "2000"))
 #: Further participants driven by wrk (a C load generator) for the throughput table.
-WRK_N = int(os.environ.get("HOCTAP_BENCH_WRK_N", str(N)))
+#: Twice N by default: each attempt is submitted once, so this sizes the wrk submit run.
+WRK_N = int(os.environ.get("HOCTAP_BENCH_WRK_N", str(2 * N)))
 WRK_SECONDS = int(os.environ.get("HOCTAP_BENCH_WRK_SECONDS", "10"))
 #: Whole runs per backend; the summary quotes the median ratio of each step.
 REPEAT = int(os.environ.get("HOCTAP_BENCH_REPEAT", "3"))

@@ -39,6 +39,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.types import JSON
 
@@ -205,17 +206,25 @@ _WRITE_ANSWERS = {
         WHERE {AQ.name}.id = x.id AND {AQ.name}.attempt_id = :the_attempt"""
     ),
 }
-_SET_PREDICTION = (
-    update(P)
-    .where(P.c.user_id == bindparam("p_user"), P.c.round_id == bindparam("p_round"))
-    .values(value=bindparam("p_value"))
-)
-_ADD_PREDICTION = P.insert().values(
-    user_id=bindparam("p_user"),
-    round_id=bindparam("p_round"),
-    value=bindparam("p_value"),
-    created_at=bindparam("p_created"),
-)
+
+
+def _upsert_prediction(dialect):
+    insert = dialect.insert(P).values(
+        user_id=bindparam("p_user"),
+        round_id=bindparam("p_round"),
+        value=bindparam("p_value"),
+        created_at=bindparam("p_created"),
+    )
+    return insert.on_conflict_do_update(
+        index_elements=[P.c.round_id, P.c.user_id], set_={"value": insert.excluded.value}
+    )
+
+
+#: A participant's prediction for a round, added or changed in one statement.
+_SET_PREDICTION = {
+    "postgresql": _upsert_prediction(postgresql),
+    "sqlite": _upsert_prediction(sqlite),
+}
 _EXPIRED = select(A.c.id).where(A.c.status == "in_progress", A.c.deadline_at < bindparam("limit"))
 #: How many times ending an attempt reads and scores it again after losing a race with an
 #: autosave before it asks the participant to retry.
@@ -337,14 +346,10 @@ def _check_prediction(enabled: bool, value) -> None:
 
 
 def _set_prediction(user_id: int, round_id: int, value: int) -> None:
-    """Store the participant's (checked) prediction for the round.
-
-    Callers hold the attempt's lock, and a participant has one attempt in progress per
-    round, so update-then-insert cannot race with itself.
-    """
-    key = {"p_user": user_id, "p_round": round_id, "p_value": value}
-    if not _execute(_SET_PREDICTION, key).rowcount:
-        _execute(_ADD_PREDICTION, {**key, "p_created": utcnow()})
+    """Store the participant's (checked) prediction for the round."""
+    _execute(_SET_PREDICTION[db.session.get_bind().dialect.name],
+             {"p_user": user_id, "p_round": round_id, "p_value": value,
+              "p_created": utcnow()})  # fmt: skip
 
 
 @dataclass(frozen=True)
