@@ -29,10 +29,12 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the application. `config` overrides anything read from the environment."""
     import importlib
 
+    from .core.jsonfast import OrjsonProvider
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     instance_path = Path((config or {}).get("INSTANCE_PATH") or PROJECT_ROOT / "instance")
     app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
+    app.json = OrjsonProvider(app)  # keeps the documented key order, writes UTF-8
     instance_path.mkdir(parents=True, exist_ok=True)
 
     app.config.update(config_module.DEFAULTS)
@@ -41,10 +43,6 @@ def create_app(config: dict | None = None) -> Flask:
         env_config.update(config_module.TESTING)
     app.config.update(env_config)
     app.config.update(config or {})
-
-    # Keep the documented key order (total, page, …) and readable Vietnamese in JSON.
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))

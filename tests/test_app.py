@@ -196,3 +196,17 @@ def test_idle_connection_dropped_by_the_server_is_replaced(db, backend):
     with pytest.raises(exc.OperationalError), engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     engine.dispose()
+
+
+def test_json_keeps_order_dates_and_vietnamese(app):
+    from datetime import UTC, datetime
+
+    data = {"total": 2, "page": 1, 3: "Đà Nẵng", "at": datetime(2022, 10, 19, 1, 0, tzinfo=UTC)}
+    text_ = app.json.dumps(data)
+    assert text_ == '{"total":2,"page":1,"3":"Đà Nẵng","at":"Wed, 19 Oct 2022 01:00:00 GMT"}'
+    assert app.json.loads(text_.encode()) == {**{str(k): v for k, v in data.items() if k != "at"},
+                                              "at": "Wed, 19 Oct 2022 01:00:00 GMT"}  # fmt: skip
+    with app.test_request_context():
+        response = app.json.response(data)
+    assert response.mimetype == "application/json"
+    assert response.get_data(as_text=True) == text_ + "\n"

@@ -8,20 +8,20 @@ has this one implementation, used by the API, the pages, the ranking and the CLI
 Only the server's clock counts: functions take ``now`` so tests control time. They never
 commit; the caller does.
 
-Everything a request reads, checks and computes happens before its first write, so the
-locks it takes (the attempt's row, and when an attempt ends the report tallies' shared
-cells, see contests/tallies.py) are held for a couple of statements, not for the whole
-request. An autosave validates against the attempt's questions, then takes the attempt's
-row with an UPDATE that also counts the save (``save_count``). Ending an attempt reads it,
-scores what it read, then ends it with one UPDATE that matches only while the attempt is
-in progress with the save count it read: two submits racing end it exactly once and both
-return the same result, and an autosave acknowledged in between makes the ending statement
-match nothing, so the attempt is read and scored again; no acknowledged answer is lost.
+Locks (the attempt's row, and when an attempt ends the report tallies' shared cells, see
+contests/tallies.py) are held for the last statement or two of a request, never while it
+reads. Ending an attempt reads it with its questions, scores what it read, then ends it
+with one UPDATE that matches only while the attempt is in progress with the autosave count
+(``save_count``) it read: two submits racing end it exactly once and both return the same
+result, and an autosave acknowledged in between makes the ending statement match nothing,
+so the attempt is read and scored again; no acknowledged answer is lost. An autosave takes
+the attempt's row with one UPDATE that checks it, counts the save and returns what
+validating the answers needs; a refused answer raises before anything else is written, and
+the caller rolls back.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -43,6 +43,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.types import JSON
 
+from ..core import jsonfast
 from ..core.errors import Conflict, NotFound, ValidationError
 from ..core.types import utcnow
 from ..extensions import db
@@ -104,7 +105,7 @@ def _questions_json(dialect: str, fields: tuple[str, ...]) -> str:
 
 def _decoded(value):
     """A JSON array from `_questions_json`: text from SQLite, decoded already by psycopg."""
-    return json.loads(value) if isinstance(value, str) else value or ()
+    return jsonfast.loads(value) if isinstance(value, str) else value or ()
 
 
 _DIALECTS = ("postgresql", "sqlite")
@@ -238,7 +239,7 @@ def _execute(statement, params=None):
 def _write_answers(attempt_id: int, rows: list[dict]) -> None:
     """Store {"id": attempt question id, "response": …, "points": … or absent} rows."""
     statement = _WRITE_ANSWERS[db.session.get_bind().dialect.name]
-    _execute(statement, {"the_attempt": attempt_id, "rows": json.dumps(rows, ensure_ascii=False)})
+    _execute(statement, {"the_attempt": attempt_id, "rows": jsonfast.dumps(rows)})
 
 
 def _read(attempt_id: int) -> Sheet | None:
@@ -323,7 +324,7 @@ def _end(sheet: Sheet, at: datetime, by: str, now: datetime, changes: dict | Non
            "seen_deadline": sheet.deadline_at, "by": by, "at": at, "now": now,
            "total": score, "duration": duration}  # fmt: skip
     if db.session.get_bind().dialect.name == "postgresql":
-        key["rows"] = json.dumps(rows, ensure_ascii=False)
+        key["rows"] = jsonfast.dumps(rows)
         if not _execute(_END_WITH_ANSWERS, key).rowcount:
             return False
     else:
