@@ -13,8 +13,9 @@ from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_login import current_user
 
 from ..accounts.models import User
-from ..core.errors import ValidationError
+from ..core.errors import DomainError, Unauthenticated, ValidationError
 from ..core.types import utcnow
+from ..core.views import error_response
 from ..extensions import csrf, db, limiter
 from . import attempts, lookup, ranking, sheet, tokens
 from .serialize import (
@@ -38,14 +39,24 @@ def _bearer() -> str | None:
     return None
 
 
+#: Endpoints whose services take a `tokens.Presented` and check it themselves.
+_CHECKED_IN_SERVICE = frozenset({"contests_api.save", "contests_api.submit"})
+
+
 @bp.before_request
 def authenticate():
-    g.api_caller = None  # anything with the user's `.id`: a tokens.Caller or the session user
+    # Who calls: a tokens.Caller or the session user (anything with the user's `.id`), or
+    # for `_CHECKED_IN_SERVICE` a tokens.Presented that the service checks.
+    g.api_caller = None
     presented = _bearer()
     if presented is not None:
-        g.api_caller = tokens.resolve(presented, utcnow())
+        if request.endpoint in _CHECKED_IN_SERVICE:
+            # Autosave and submit check the token in their first statement (401 there).
+            g.api_caller = tokens.present(presented, utcnow())
+        else:
+            g.api_caller = tokens.resolve(presented, utcnow())
         if g.api_caller is None:
-            abort(401, "Mã truy cập (token) không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
+            abort(401, tokens.INVALID_MESSAGE)
         return
     if not current_user.is_authenticated:
         return  # anonymous: reads only; routes that need a user answer 401
@@ -56,8 +67,22 @@ def authenticate():
     g.api_caller = current_user._get_current_object()
 
 
+@bp.errorhandler(DomainError)
+def domain_error(error: DomainError):
+    """As the app's handler, except that a dead token presented to an endpoint that checks
+    it in its service answers 401 whatever else was wrong with the request."""
+    db.session.rollback()
+    caller = g.get("api_caller")
+    if isinstance(caller, tokens.Presented) and error.status != 401:
+        if tokens.resolve_digest(caller.digest, caller.now) is None:
+            error = Unauthenticated(tokens.INVALID_MESSAGE)
+        db.session.rollback()
+    return error_response(error.status, error.message)
+
+
 def _caller():
-    """The authenticated caller, for services that only need the user's id."""
+    """The authenticated caller, for services that only need the user's id (for
+    `_CHECKED_IN_SERVICE`, possibly a `tokens.Presented` not checked yet)."""
     if g.api_caller is None:
         abort(401, "Bạn cần đăng nhập.")
     return g.api_caller

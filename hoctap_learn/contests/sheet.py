@@ -44,10 +44,10 @@ from sqlalchemy.orm.util import identity_key
 from sqlalchemy.types import JSON
 
 from ..core import jsonfast
-from ..core.errors import Conflict, NotFound, ValidationError
+from ..core.errors import Conflict, NotFound, Unauthenticated, ValidationError
 from ..core.types import utcnow
 from ..extensions import db
-from . import scoring
+from . import scoring, tokens
 from .models import Attempt, AttemptQuestion, Contest, Prediction, Question, Round
 from .shown import Sheet, SheetQuestion
 
@@ -120,43 +120,52 @@ _READ = {
     )
     for dialect in _DIALECTS
 }
-#: The participant's own attempt, in progress and in time: what an autosave may write to.
-_OWN_IN_TIME = (
-    A.c.id == _ID,
-    A.c.user_id == bindparam("owner"),
-    A.c.status == "in_progress",
-    A.c.deadline_at >= bindparam("earliest"),
-)
-
-_LOCK_FOR_SAVE_BASE = (
-    update(A)
-    .where(*_OWN_IN_TIME)
-    .values(last_saved_at=bindparam("now"), save_count=A.c.save_count + 1)
-    .returning(
-        A.c.deadline_at,
-        A.c.round_id,
-        # Written out: the SQLite compiler drops table names inside RETURNING.
-        literal_column(
-            f"(SELECT r.prediction_enabled FROM {R.name} AS r WHERE r.id = {A.name}.round_id)",
-            R.c.prediction_enabled.type,
-        ).label("prediction_enabled"),
-        literal_column(
-            f"(SELECT p.value FROM {P.name} AS p WHERE p.round_id = {A.name}.round_id "
-            f"AND p.user_id = {A.name}.user_id)",
-            P.c.value.type,
-        ).label("prediction"),
-    )
-)
-#: An autosave's check (own, in progress, in time), lock and count in one statement,
-#: returning what validating the answers needs.
-_LOCK_FOR_SAVE = {
-    dialect: _LOCK_FOR_SAVE_BASE.returning(
-        literal_column(
-            _questions_json(dialect, ("aq.id", "aq.position", "q.type", "q.options"))
-        ).label("shapes")
-    )
-    for dialect in _DIALECTS
+#: The same, with the holder of a presented API token (None if the token is not live).
+_READ_BY_TOKEN = {
+    dialect: statement.add_columns(tokens.HOLDER.label("caller"))
+    for dialect, statement in _READ.items()
 }
+
+
+def _lock_for_save(owner) -> object:
+    """An autosave's check (own, in progress, in time), lock and count in one statement,
+    returning what validating the answers needs; `owner`: a user id parameter or `HOLDER`."""
+    base = (
+        update(A)
+        .where(
+            A.c.id == _ID,
+            A.c.user_id == owner,
+            A.c.status == "in_progress",
+            A.c.deadline_at >= bindparam("earliest"),
+        )
+        .values(last_saved_at=bindparam("now"), save_count=A.c.save_count + 1)
+        .returning(
+            A.c.deadline_at,
+            A.c.round_id,
+            A.c.user_id,
+            # Written out: the SQLite compiler drops table names inside RETURNING.
+            literal_column(
+                f"(SELECT r.prediction_enabled FROM {R.name} AS r "
+                f"WHERE r.id = {A.name}.round_id)",
+                R.c.prediction_enabled.type,
+            ).label("prediction_enabled"),
+            literal_column(
+                f"(SELECT p.value FROM {P.name} AS p WHERE p.round_id = {A.name}.round_id "
+                f"AND p.user_id = {A.name}.user_id)",
+                P.c.value.type,
+            ).label("prediction"),
+        )
+    )
+    shapes = ("aq.id", "aq.position", "q.type", "q.options")
+    return {
+        dialect: base.returning(literal_column(_questions_json(dialect, shapes)).label("shapes"))
+        for dialect in _DIALECTS
+    }
+
+
+_LOCK_FOR_SAVE = _lock_for_save(bindparam("owner"))
+_LOCK_FOR_SAVE_BY_TOKEN = _lock_for_save(tokens.HOLDER)
+
 #: Ending an attempt with its score, as it was read: matches nothing when it has ended
 #: since, or an autosave came in, or its deadline moved. The tally triggers count it here,
 #: on its final day, in the one statement that changes its status.
@@ -232,31 +241,56 @@ _EXPIRED = select(A.c.id).where(A.c.status == "in_progress", A.c.deadline_at < b
 _TRIES = 5
 
 
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
 def _execute(statement, params=None):
     return db.session.connection().execute(statement, params)
 
 
 def _write_answers(attempt_id: int, rows: list[dict]) -> None:
     """Store {"id": attempt question id, "response": …, "points": … or absent} rows."""
-    statement = _WRITE_ANSWERS[db.session.get_bind().dialect.name]
+    statement = _WRITE_ANSWERS[_dialect()]
     _execute(statement, {"the_attempt": attempt_id, "rows": jsonfast.dumps(rows)})
 
 
-def _read(attempt_id: int) -> Sheet | None:
-    """The attempt with its round's settings and its questions, or None."""
-    statement = _READ[db.session.get_bind().dialect.name]
-    row = _execute(statement, {"the_attempt": attempt_id}).first()
-    if row is None:
-        return None
+def _sheet(row) -> Sheet:
     values = row._asdict()
+    values.pop("caller", None)
     questions = sorted((SheetQuestion(*fields) for fields in _decoded(values.pop("questions"))),
                        key=lambda q: q.position)  # fmt: skip
     return Sheet(**values, questions=questions)
 
 
-def _own(user_id: int, attempt_id: int) -> Sheet:
-    sheet = _read(attempt_id)
-    if sheet is None or sheet.user_id != user_id:
+def _read(attempt_id: int) -> Sheet | None:
+    """The attempt with its round's settings and its questions, or None."""
+    row = _execute(_READ[_dialect()], {"the_attempt": attempt_id}).first()
+    return _sheet(row) if row is not None else None
+
+
+def _resolved(user):
+    """The caller as someone with an id: a presented token is checked now (401 if dead)."""
+    if not isinstance(user, tokens.Presented):
+        return user
+    caller = tokens.resolve_digest(user.digest, user.now)
+    if caller is None:
+        raise Unauthenticated(tokens.INVALID_MESSAGE)
+    return caller
+
+
+def _own(user, attempt_id: int) -> Sheet:
+    """The caller's attempt (404 otherwise); a presented token is checked in the same read."""
+    if isinstance(user, tokens.Presented):
+        params = {"the_attempt": attempt_id, **tokens.holder_params(user)}
+        row = _execute(_READ_BY_TOKEN[_dialect()], params).first()
+        owner = row.caller if row is not None else _resolved(user).id
+        if owner is None:
+            raise Unauthenticated(tokens.INVALID_MESSAGE)
+        sheet = _sheet(row) if row is not None else None
+    else:
+        sheet, owner = _read(attempt_id), user.id
+    if sheet is None or sheet.user_id != owner:
         raise NotFound("Không tìm thấy lượt thi.")
     return sheet
 
@@ -273,7 +307,7 @@ def _forget(attempt_id: int) -> None:
 
 def load(user, attempt_id: int, now: datetime) -> Sheet:
     """The participant's own attempt with its questions, finalised first if time is over."""
-    sheet = _own(user.id, attempt_id)
+    sheet = _own(user, attempt_id)
     if not sheet.finished and now > sheet.deadline_at + grace():
         return _end_at_deadline(sheet, now)
     return sheet
@@ -323,7 +357,7 @@ def _end(sheet: Sheet, at: datetime, by: str, now: datetime, changes: dict | Non
     key = {"the_attempt": sheet.id, "seen_saves": sheet.save_count,
            "seen_deadline": sheet.deadline_at, "by": by, "at": at, "now": now,
            "total": score, "duration": duration}  # fmt: skip
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _dialect() == "postgresql":
         key["rows"] = jsonfast.dumps(rows)
         if not _execute(_END_WITH_ANSWERS, key).rowcount:
             return False
@@ -348,7 +382,7 @@ def _check_prediction(enabled: bool, value) -> None:
 
 def _set_prediction(user_id: int, round_id: int, value: int) -> None:
     """Store the participant's (checked) prediction for the round."""
-    _execute(_SET_PREDICTION[db.session.get_bind().dialect.name],
+    _execute(_SET_PREDICTION[_dialect()],
              {"p_user": user_id, "p_round": round_id, "p_value": value,
               "p_created": utcnow()})  # fmt: skip
 
@@ -378,8 +412,12 @@ def save_answers(user, attempt_id: int, answers: dict, now: datetime, prediction
         raise ValidationError("“answers” phải là một đối tượng {mã câu hỏi: câu trả lời}.")
     # One conditional UPDATE checks the attempt, takes its lock, counts the save and
     # returns the questions' shapes. Only when it matches nothing do we look at why.
-    key = {"the_attempt": attempt_id, "owner": user.id, "earliest": now - grace(), "now": now}
-    row = _execute(_LOCK_FOR_SAVE[db.session.get_bind().dialect.name], key).first()
+    key = {"the_attempt": attempt_id, "earliest": now - grace(), "now": now}
+    if isinstance(user, tokens.Presented):  # checked in the same statement
+        row = _execute(_LOCK_FOR_SAVE_BY_TOKEN[_dialect()],
+                       {**key, **tokens.holder_params(user)}).first()  # fmt: skip
+    else:
+        row = _execute(_LOCK_FOR_SAVE[_dialect()], {**key, "owner": user.id}).first()
     if row is None:
         _refuse_save(user, attempt_id, now)
     if answers:
@@ -388,14 +426,14 @@ def save_answers(user, attempt_id: int, answers: dict, now: datetime, prediction
     if prediction is not None:
         _check_prediction(row.prediction_enabled, prediction)
         if prediction != row.prediction:  # clients resend it with every autosave
-            _set_prediction(user.id, row.round_id, prediction)
+            _set_prediction(row.user_id, row.round_id, prediction)
     _forget(attempt_id)
     return Saved(len(answers), row.deadline_at)
 
 
 def _refuse_save(user, attempt_id: int, now: datetime):
     """Raise the right error for an autosave that matched no attempt in progress."""
-    sheet = _own(user.id, attempt_id)
+    sheet = _own(user, attempt_id)
     if not sheet.finished:
         sheet = _end_at_deadline(sheet, now)  # its time is over
     raise AttemptClosed(LATE_MESSAGE if sheet.finished_by == "deadline" else SUBMITTED_MESSAGE)
@@ -408,7 +446,7 @@ def submit_attempt(
     if prediction is not None:
         _check_prediction(True, prediction)
     for _ in range(_TRIES):
-        sheet = _own(user.id, attempt_id)
+        sheet = _own(user, attempt_id)
         if not sheet.finished and now > sheet.deadline_at + grace():
             sheet = _end_at_deadline(sheet, now)
         if sheet.finished:

@@ -44,6 +44,17 @@ class Caller(NamedTuple):
     token_id: int
 
 
+class Presented(NamedTuple):
+    """A token not checked yet: autosave and submit check it inside their first statement
+    (`HOLDER`), one round trip fewer on the busiest requests. Not a user: it has no id."""
+
+    digest: str
+    now: datetime
+
+
+INVALID_MESSAGE = "Mã truy cập (token) không hợp lệ, đã hết hạn hoặc đã bị thu hồi."
+
+
 _T = ApiToken.__table__
 _U = User.__table__
 _RESOLVE = (
@@ -53,14 +64,44 @@ _RESOLVE = (
 )
 
 
+#: SQL: the user holding the live token of `Presented` parameters (`holder_params`), or NULL.
+#: The same conditions as `resolve`.
+HOLDER = (
+    select(_T.c.user_id)
+    .join(_U, _U.c.id == _T.c.user_id)
+    .where(
+        _T.c.token_hash == bindparam("token_digest"),
+        _T.c.revoked_at.is_(None),
+        _T.c.expires_at > bindparam("token_now", type_=_T.c.expires_at.type),
+        _U.c.active.is_(True),
+    )
+    .scalar_subquery()
+)
+
+
+def well_formed(token: str | None) -> bool:
+    return bool(token) and len(token) <= 200
+
+
+def present(token: str, now: datetime) -> Presented | None:
+    """A presented token to be checked later by `HOLDER`, or None if it cannot be one."""
+    return Presented(_digest(token), now) if well_formed(token) else None
+
+
+def holder_params(presented: Presented) -> dict:
+    return {"token_digest": presented.digest, "token_now": presented.now}
+
+
 def resolve(token: str, now: datetime) -> Caller | None:
     """The caller of a presented token, or None (unknown, expired, revoked, inactive user).
 
     Runs on every API request, so it is one prepared Core statement and loads no objects.
     """
-    if not token or len(token) > 200:
-        return None
-    row = db.session.connection().execute(_RESOLVE, {"digest": _digest(token)}).first()
+    return resolve_digest(_digest(token), now) if well_formed(token) else None
+
+
+def resolve_digest(digest: str, now: datetime) -> Caller | None:
+    row = db.session.connection().execute(_RESOLVE, {"digest": digest}).first()
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.active:
         return None
     return Caller(row.user_id, row.id)

@@ -22,6 +22,10 @@ class NotFound(DomainError):
     status = 404
 
 
+class Unauthenticated(DomainError):
+    status = 401
+
+
 class PermissionDenied(DomainError):
     status = 403
 

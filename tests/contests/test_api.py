@@ -197,3 +197,50 @@ def test_openapi_document_covers_the_api(client, app):
         if str(rule).startswith("/api/v1/")
     }
     assert rules <= documented, rules - documented
+
+
+def test_autosave_and_submit_refuse_a_dead_token_in_their_own_statement(client, db):
+    """Autosave and submit check the bearer token inside their first statement: every way
+    a token can be dead still answers 401 (before any other error), and nothing is saved."""
+    contest, round_ = open_contest()
+    user, other = participant(), participant()
+    headers = token_for(client, user)
+    other_headers = token_for(client, other)
+    attempt = client.post(f"{BASE}/{contest.slug}/rounds/{round_.slug}/attempts",
+                          headers=headers).json  # fmt: skip
+    tf = next(q for q in attempt["questions"] if q["type"] == "true_false")
+    save = f"{BASE}/attempts/{attempt['id']}/answers"
+    submit = f"{BASE}/attempts/{attempt['id']}/submit"
+    good = {"answers": {str(tf["id"]): True}}
+    row = db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
+
+    def refused(**headers_):
+        for url, body in ((save, good), (submit, good), (save, [1]), (submit, {"prediction": -1}),
+                          (f"{BASE}/attempts/999999/answers", good),
+                          (f"{BASE}/attempts/999999/submit", good)):  # fmt: skip
+            response = client.post(url, headers=headers_ or headers, json=body)
+            assert response.status_code == 401, (url, body)
+            assert "token" in response.json["error"]
+
+    refused(Authorization="Bearer htl_khong-co")
+    for dead, undo in (("expires_at", row.expires_at), ("revoked_at", None)):
+        setattr(row, dead, utcnow() - timedelta(seconds=1))
+        db.session.commit()
+        refused()
+        setattr(row, dead, undo)
+        db.session.commit()
+    user.active = False
+    db.session.commit()
+    refused()
+    user.active = True
+    db.session.commit()
+    # Nothing above was saved or submitted; a live token of someone else finds nothing.
+    db.session.expire_all()
+    stored = db.session.get(Attempt, attempt["id"])
+    assert (stored.status, stored.save_count) == ("in_progress", 0)
+    assert client.post(save, headers=other_headers, json=good).status_code == 404
+    assert client.post(submit, headers=other_headers, json=good).status_code == 404
+    assert client.post(f"{BASE}/attempts/999999/submit", headers=headers).status_code == 404
+    # The owner's live token works again.
+    assert client.put(save, headers=headers, json=good).json["saved"] == 1
+    assert client.post(submit, headers=headers).json["score"] == 1
