@@ -127,7 +127,7 @@ _READ_BY_TOKEN = {
 }
 
 
-def _lock_for_save(owner) -> object:
+def _lock_for_save(owner) -> dict:
     """An autosave's check (own, in progress, in time), lock and count in one statement,
     returning what validating the answers needs; `owner`: a user id parameter or `HOLDER`."""
     base = (
