@@ -183,10 +183,9 @@ def _dropped_by_the_server(url: str, ping: bool):
     return engine, pid
 
 
-def test_idle_connection_dropped_by_the_server_is_replaced(db, backend):
-    if backend != "postgresql":
-        pytest.skip("a SQLite file has no server to drop the connection")
-    url = db.engine.url.render_as_string(hide_password=False)
+def test_idle_connection_dropped_by_the_server_is_replaced(postgres_url):
+    """PostgreSQL only: a SQLite file has no server to drop the connection."""
+    url = postgres_url
     engine, pid = _dropped_by_the_server(url, ping=True)
     with engine.connect() as conn:  # pinged: the dead connection is replaced, no error
         assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != pid
