@@ -27,36 +27,16 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import (
-    Float,
-    Integer,
-    bindparam,
-    cast,
-    column,
-    func,
-    literal_column,
-    select,
-    text,
-    update,
-)
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.util import identity_key
-from sqlalchemy.types import JSON
 
 from ..core import jsonfast
 from ..core.errors import Conflict, NotFound, Unauthenticated, ValidationError
 from ..core.types import utcnow
 from ..extensions import db
 from . import scoring, tokens
-from .models import Attempt, AttemptQuestion, Contest, Prediction, Question, Round
+from . import sheet_sql as sql
+from .models import Attempt
 from .shown import Sheet, SheetQuestion
-
-A = Attempt.__table__
-AQ = AttemptQuestion.__table__
-Q = Question.__table__
-R = Round.__table__
-C = Contest.__table__
-P = Prediction.__table__
 
 LATE_MESSAGE = "Đã hết thời gian làm bài; câu trả lời gửi sau thời hạn không được ghi nhận."
 SUBMITTED_MESSAGE = "Bạn đã nộp bài; không thể sửa câu trả lời."
@@ -71,171 +51,6 @@ def grace() -> timedelta:
     return timedelta(seconds=current_app.config.get("HOCTAP_CONTEST_GRACE_SECONDS", 15))
 
 
-# The statements are built once, with bind parameters: building and caching a statement
-# costs about as much as running it on SQLite.
-_ID = bindparam("the_attempt")  # not "attempt_id": a column of attempt_questions
-_HEAD = (
-    select(
-        A.c.id, A.c.user_id, A.c.round_id, A.c.number, A.c.status, A.c.finished_by,
-        A.c.started_at, A.c.deadline_at, A.c.submitted_at, A.c.score, A.c.max_score,
-        A.c.duration_ms, C.c.slug.label("contest_slug"), R.c.slug.label("round_slug"),
-        R.c.reveal_answers, R.c.closes_at, R.c.prediction_enabled, A.c.save_count,
-    )
-    .join(R, R.c.id == A.c.round_id)
-    .join(C, C.c.id == R.c.contest_id)
-    .where(A.c.id == _ID)
-)  # fmt: skip
-_QUESTIONS_FROM = (
-    f"FROM {AQ.name} AS aq JOIN {Q.name} AS q ON q.id = aq.question_id "
-    f"WHERE aq.attempt_id = {A.name}.id"
-)
-#: SQLite stores JSON columns as text, which json() embeds as JSON rather than as strings.
-_JSON_COLUMNS = {"q.options", "q.answer", "aq.option_order", "aq.response"}
-
-
-def _questions_json(dialect: str, fields: tuple[str, ...]) -> str:
-    """SQL: `fields` of each of the attempt's questions as one JSON array of arrays; one
-    value to decode instead of a row per question and a value per field."""
-    if dialect == "postgresql":
-        listed = ", ".join(fields)
-        return f"(SELECT json_agg(json_build_array({listed})) {_QUESTIONS_FROM})"
-    listed = ", ".join(f"json({f})" if f in _JSON_COLUMNS else f for f in fields)
-    return f"(SELECT json_group_array(json_array({listed})) {_QUESTIONS_FROM})"
-
-
-def _decoded(value):
-    """A JSON array from `_questions_json`: text from SQLite, decoded already by psycopg."""
-    return jsonfast.loads(value) if isinstance(value, str) else value or ()
-
-
-_DIALECTS = ("postgresql", "sqlite")
-#: `SheetQuestion` fields, in order.
-_SHEET_FIELDS = ("aq.id", "aq.position", "q.type", "q.text", "q.options", "q.answer",
-                 "q.general_feedback", "aq.option_order", "aq.response", "aq.points",
-                 "aq.max_points")  # fmt: skip
-#: The attempt, its round's settings and its questions in one statement.
-_READ = {
-    dialect: _HEAD.add_columns(
-        literal_column(_questions_json(dialect, _SHEET_FIELDS)).label("questions")
-    )
-    for dialect in _DIALECTS
-}
-#: The same, with the holder of a presented API token (None if the token is not live).
-_READ_BY_TOKEN = {
-    dialect: statement.add_columns(tokens.HOLDER.label("caller"))
-    for dialect, statement in _READ.items()
-}
-
-
-def _lock_for_save(owner) -> dict:
-    """An autosave's check (own, in progress, in time), lock and count in one statement,
-    returning what validating the answers needs; `owner`: a user id parameter or `HOLDER`."""
-    base = (
-        update(A)
-        .where(
-            A.c.id == _ID,
-            A.c.user_id == owner,
-            A.c.status == "in_progress",
-            A.c.deadline_at >= bindparam("earliest"),
-        )
-        .values(last_saved_at=bindparam("now"), save_count=A.c.save_count + 1)
-        .returning(
-            A.c.deadline_at,
-            A.c.round_id,
-            A.c.user_id,
-            # Written out: the SQLite compiler drops table names inside RETURNING.
-            literal_column(
-                f"(SELECT r.prediction_enabled FROM {R.name} AS r "
-                f"WHERE r.id = {A.name}.round_id)",
-                R.c.prediction_enabled.type,
-            ).label("prediction_enabled"),
-            literal_column(
-                f"(SELECT p.value FROM {P.name} AS p WHERE p.round_id = {A.name}.round_id "
-                f"AND p.user_id = {A.name}.user_id)",
-                P.c.value.type,
-            ).label("prediction"),
-        )
-    )
-    shapes = ("aq.id", "aq.position", "q.type", "q.options")
-    return {
-        dialect: base.returning(literal_column(_questions_json(dialect, shapes)).label("shapes"))
-        for dialect in _DIALECTS
-    }
-
-
-_LOCK_FOR_SAVE = _lock_for_save(bindparam("owner"))
-_LOCK_FOR_SAVE_BY_TOKEN = _lock_for_save(tokens.HOLDER)
-
-#: Ending an attempt with its score, as it was read: matches nothing when it has ended
-#: since, or an autosave came in, or its deadline moved. The tally triggers count it here,
-#: on its final day, in the one statement that changes its status.
-_END = (
-    update(A)
-    .where(
-        A.c.id == _ID,
-        A.c.status == "in_progress",
-        A.c.save_count == bindparam("seen_saves"),
-        A.c.deadline_at == bindparam("seen_deadline", type_=A.c.deadline_at.type),
-    )
-    .values(
-        status="finished",
-        finished_by=bindparam("by"),
-        submitted_at=bindparam("at"),
-        last_saved_at=bindparam("now"),
-        score=bindparam("total"),
-        duration_ms=bindparam("duration"),
-    )
-)
-#: PostgreSQL: `_END` and the answers with their points in one statement (one round trip
-#: fewer); it updates no row when `_END` matches none.
-_ANSWERS_ROWS = (
-    func.json_to_recordset(cast(bindparam("rows"), JSON))
-    .table_valued(column("id", Integer), column("response", JSON), column("points", Float))
-    .render_derived(name="x", with_types=True)
-)
-_ENDED = _END.returning(A.c.id).cte("ended")
-_END_WITH_ANSWERS = (
-    update(AQ)
-    .where(AQ.c.attempt_id == _ENDED.c.id, AQ.c.id == _ANSWERS_ROWS.c.id)
-    .values(response=_ANSWERS_ROWS.c.response, points=_ANSWERS_ROWS.c.points)
-)
-#: An attempt's answers (and, when it ends, points) in one statement per dialect, the rows
-#: passed as one JSON array: ten single-row UPDATEs cost several times more.
-_WRITE_ANSWERS = {
-    "postgresql": text(
-        f"""UPDATE {AQ.name} AS aq SET response = x.response, points = x.points
-        FROM json_to_recordset(CAST(:rows AS json))
-             AS x(id integer, response json, points double precision)
-        WHERE aq.id = x.id AND aq.attempt_id = :the_attempt"""
-    ),
-    # SQLite 3.38+: `->` gives the JSON text of a value, `->>` the SQL value.
-    "sqlite": text(
-        f"""UPDATE {AQ.name} SET response = x.response, points = x.points
-        FROM (SELECT value ->> 'id' AS id, value -> 'response' AS response,
-                     value ->> 'points' AS points FROM json_each(:rows)) AS x
-        WHERE {AQ.name}.id = x.id AND {AQ.name}.attempt_id = :the_attempt"""
-    ),
-}
-
-
-def _upsert_prediction(dialect):
-    insert = dialect.insert(P).values(
-        user_id=bindparam("p_user"),
-        round_id=bindparam("p_round"),
-        value=bindparam("p_value"),
-        created_at=bindparam("p_created"),
-    )
-    return insert.on_conflict_do_update(
-        index_elements=[P.c.round_id, P.c.user_id], set_={"value": insert.excluded.value}
-    )
-
-
-#: A participant's prediction for a round, added or changed in one statement.
-_SET_PREDICTION = {
-    "postgresql": _upsert_prediction(postgresql),
-    "sqlite": _upsert_prediction(sqlite),
-}
-_EXPIRED = select(A.c.id).where(A.c.status == "in_progress", A.c.deadline_at < bindparam("limit"))
 #: How many times ending an attempt reads and scores it again after losing a race with an
 #: autosave before it asks the participant to retry.
 _TRIES = 5
@@ -251,21 +66,21 @@ def _execute(statement, params=None):
 
 def _write_answers(attempt_id: int, rows: list[dict]) -> None:
     """Store {"id": attempt question id, "response": …, "points": … or absent} rows."""
-    statement = _WRITE_ANSWERS[_dialect()]
+    statement = sql.WRITE_ANSWERS[_dialect()]
     _execute(statement, {"the_attempt": attempt_id, "rows": jsonfast.dumps(rows)})
 
 
 def _sheet(row) -> Sheet:
     values = row._asdict()
     values.pop("caller", None)
-    questions = sorted((SheetQuestion(*fields) for fields in _decoded(values.pop("questions"))),
+    questions = sorted((SheetQuestion(*fields) for fields in sql.decoded(values.pop("questions"))),
                        key=lambda q: q.position)  # fmt: skip
     return Sheet(**values, questions=questions)
 
 
 def _read(attempt_id: int) -> Sheet | None:
     """The attempt with its round's settings and its questions, or None."""
-    row = _execute(_READ[_dialect()], {"the_attempt": attempt_id}).first()
+    row = _execute(sql.READ[_dialect()], {"the_attempt": attempt_id}).first()
     return _sheet(row) if row is not None else None
 
 
@@ -283,7 +98,7 @@ def _own(user, attempt_id: int) -> Sheet:
     """The caller's attempt (404 otherwise); a presented token is checked in the same read."""
     if isinstance(user, tokens.Presented):
         params = {"the_attempt": attempt_id, **tokens.holder_params(user)}
-        row = _execute(_READ_BY_TOKEN[_dialect()], params).first()
+        row = _execute(sql.READ_BY_TOKEN[_dialect()], params).first()
         owner = row.caller if row is not None else _resolved(user).id
         if owner is None:
             raise Unauthenticated(tokens.INVALID_MESSAGE)
@@ -359,10 +174,10 @@ def _end(sheet: Sheet, at: datetime, by: str, now: datetime, changes: dict | Non
            "total": score, "duration": duration}  # fmt: skip
     if _dialect() == "postgresql":
         key["rows"] = jsonfast.dumps(rows)
-        if not _execute(_END_WITH_ANSWERS, key).rowcount:
+        if not _execute(sql.END_WITH_ANSWERS, key).rowcount:
             return False
     else:
-        if _execute(_END, key).rowcount != 1:
+        if _execute(sql.END, key).rowcount != 1:
             return False
         _write_answers(sheet.id, rows)  # the attempt's row is locked: its questions are ours
     for q, row in zip(sheet.questions, rows, strict=True):
@@ -382,7 +197,7 @@ def _check_prediction(enabled: bool, value) -> None:
 
 def _set_prediction(user_id: int, round_id: int, value: int) -> None:
     """Store the participant's (checked) prediction for the round."""
-    _execute(_SET_PREDICTION[_dialect()],
+    _execute(sql.SET_PREDICTION[_dialect()],
              {"p_user": user_id, "p_round": round_id, "p_value": value,
               "p_created": utcnow()})  # fmt: skip
 
@@ -414,14 +229,14 @@ def save_answers(user, attempt_id: int, answers: dict, now: datetime, prediction
     # returns the questions' shapes. Only when it matches nothing do we look at why.
     key = {"the_attempt": attempt_id, "earliest": now - grace(), "now": now}
     if isinstance(user, tokens.Presented):  # checked in the same statement
-        row = _execute(_LOCK_FOR_SAVE_BY_TOKEN[_dialect()],
+        row = _execute(sql.LOCK_FOR_SAVE_BY_TOKEN[_dialect()],
                        {**key, **tokens.holder_params(user)}).first()  # fmt: skip
     else:
-        row = _execute(_LOCK_FOR_SAVE[_dialect()], {**key, "owner": user.id}).first()
+        row = _execute(sql.LOCK_FOR_SAVE[_dialect()], {**key, "owner": user.id}).first()
     if row is None:
         _refuse_save(user, attempt_id, now)
     if answers:
-        changes = _validated(answers, {str(q[0]): _Shape(*q) for q in _decoded(row.shapes)})
+        changes = _validated(answers, {str(q[0]): _Shape(*q) for q in sql.decoded(row.shapes)})
         _write_answers(attempt_id, [{"id": k, "response": v} for k, v in changes.items()])
     if prediction is not None:
         _check_prediction(row.prediction_enabled, prediction)
@@ -479,8 +294,8 @@ def finalize_expired(now: datetime, round_id: int | None = None) -> int:
     Each attempt is finalised and committed on its own: ending an attempt updates the
     report tallies' shared cells, and one transaction holding the cells of many attempts
     could deadlock with participants submitting at the same moment."""
-    query = _EXPIRED if round_id is None else _EXPIRED.where(A.c.round_id == round_id)
-    expired = _execute(query.order_by(A.c.id), {"limit": now - grace()}).scalars().all()
+    query = sql.EXPIRED if round_id is None else sql.EXPIRED.where(sql.A.c.round_id == round_id)
+    expired = _execute(query.order_by(sql.A.c.id), {"limit": now - grace()}).scalars().all()
     db.session.commit()
     finalized = 0
     for attempt_id in expired:
