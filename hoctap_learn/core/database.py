@@ -2,30 +2,44 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
+from .writerqueue import WriterQueue
+
 #: A pooled connection unused for longer than this is checked before it is handed out.
 PING_IDLE_SECONDS = 30.0
+#: How long an SQLite writer waits for its turn before "database is locked".
+SQLITE_BUSY_SECONDS = 15
 
 
 def configure_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys and a busy timeout on every SQLite connection.
+    """WAL, foreign keys and a busy timeout on every SQLite connection, and writers of a
+    database file queued on a file lock (core/writerqueue.py).
 
     WAL lets readers go on while one writer commits; without a busy timeout a second
     writer fails at once with "database is locked" instead of waiting its turn.
     """
     if engine.dialect.name != "sqlite":
         return
+    path = engine.url.database
+    if path and path != ":memory:" and not path.startswith("file:"):
+        queued = WriterQueue(os.path.abspath(path) + "-writers", SQLITE_BUSY_SECONDS)
+        connection_class = queued.connection_class()
+
+        @event.listens_for(engine, "do_connect")
+        def _queued_connection(_dialect, _record, _cargs, cparams):
+            cparams["factory"] = connection_class
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
         # pysqlite's own transaction handling defers BEGIN; leave it, only set pragmas.
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
         if mode.lower() not in ("wal", "memory"):
