@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, exc, inspect, text
+from sqlalchemy import JSON, create_engine, exc, inspect, text
 
 from hoctap_learn import create_app
 from hoctap_learn.core.database import ping_idle_connections
@@ -47,8 +47,9 @@ def test_models_match_migrations(app, db):
 
 
 def test_latest_migrations_go_down_and_up_again(app, db, backend):
-    """The attempts' save count and the generic-plan trigger functions can be taken back
-    and applied again, and the tally triggers on attempts are still there afterwards."""
+    """The attempts' save count, the generic-plan trigger functions and the guarded tally
+    trigger can be taken back and applied again, and the tally triggers on attempts are
+    still there afterwards."""
     from flask_migrate import downgrade, upgrade
 
     def trigger_settings():
@@ -75,6 +76,11 @@ def test_latest_migrations_go_down_and_up_again(app, db, backend):
         assert {"tally_attempt_insert", "tally_attempt_update", "tally_attempt_delete"} <= names
     if backend == "postgresql":
         assert trigger_settings() == ["plan_cache_mode=force_generic_plan"]
+        with db.engine.connect() as conn:
+            source = conn.execute(
+                text("SELECT prosrc FROM pg_proc WHERE proname = 'tally_attempt_update'")
+            ).scalar()
+        assert "IF OLD.status = 'finished' THEN" in source
 
 
 def test_home_shows_current_campaign(client, content):
@@ -209,3 +215,21 @@ def test_json_keeps_order_dates_and_vietnamese(app):
         response = app.json.response(data)
     assert response.mimetype == "application/json"
     assert response.get_data(as_text=True) == text_ + "\n"
+
+
+def test_json_columns_read_with_orjson_as_before(app, db):
+    """JSON columns are decoded by orjson; numbers SQLite stored as numbers still come back
+    (SQLAlchemy's SQLite JSON type expects the deserializer's TypeError for them)."""
+    from hoctap_learn.core.jsonfast import column_loads
+
+    assert db.engine.dialect._json_deserializer is column_loads
+    assert column_loads('{"a": [1, 2.5, "Đà Nẵng", null]}') == {"a": [1, 2.5, "Đà Nẵng", None]}
+    with pytest.raises(TypeError):
+        column_loads(5)
+    number, document = ("5", """'{"x": [1, "ở"]}'""")
+    if db.engine.dialect.name == "postgresql":
+        number, document = f"'{number}'::json", f"{document}::json"
+    with db.engine.connect() as conn:
+        for sql, value in ((number, 5), (document, {"x": [1, "ở"]})):
+            query = text(f"SELECT {sql} AS v").columns(v=JSON)
+            assert conn.execute(query).scalar() == value

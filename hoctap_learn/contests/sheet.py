@@ -29,7 +29,7 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy.orm.util import identity_key
 
-from ..core import jsonfast
+from ..core import fastsql, jsonfast
 from ..core.errors import Conflict, NotFound, Unauthenticated, ValidationError
 from ..core.types import utcnow
 from ..extensions import db
@@ -60,8 +60,8 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _execute(statement, params=None):
-    return db.session.connection().execute(statement, params)
+def _execute(statement, params):
+    return fastsql.execute(db.session.connection(), statement, params)
 
 
 def _write_answers(attempt_id: int, rows: list[dict]) -> None:
@@ -295,7 +295,8 @@ def finalize_expired(now: datetime, round_id: int | None = None) -> int:
     report tallies' shared cells, and one transaction holding the cells of many attempts
     could deadlock with participants submitting at the same moment."""
     query = sql.EXPIRED if round_id is None else sql.EXPIRED.where(sql.A.c.round_id == round_id)
-    expired = _execute(query.order_by(sql.A.c.id), {"limit": now - grace()}).scalars().all()
+    limit = {"limit": now - grace()}
+    expired = db.session.execute(query.order_by(sql.A.c.id), limit).scalars().all()
     db.session.commit()
     finalized = 0
     for attempt_id in expired:

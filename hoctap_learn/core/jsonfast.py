@@ -38,3 +38,12 @@ def dumps(obj) -> str:
 
 
 loads = orjson.loads
+
+
+def column_loads(value):
+    """`loads` for SQLAlchemy's ``json_deserializer``: anything but text raises TypeError
+    as the standard library does (SQLAlchemy's SQLite JSON type relies on it to hand back
+    numbers that SQLite stored as numbers)."""
+    if not isinstance(value, str | bytes | bytearray | memoryview):
+        raise TypeError(f"JSON text expected, not {type(value).__name__}")
+    return orjson.loads(value)
