@@ -19,7 +19,16 @@ from datetime import date
 
 from sqlalchemy import delete, select, text
 
-from ..core.triggers import Trigger, changed, create_ddl, differs, drop_ddl, execute, local_day
+from ..core.triggers import (
+    Only,
+    Trigger,
+    changed,
+    create_ddl,
+    differs,
+    drop_ddl,
+    execute,
+    local_day,
+)
 from ..extensions import db
 from ..reports.figures import AGE_BANDS
 from .models.tally import Tally, TallyLedger, TallyStale
@@ -189,7 +198,11 @@ def triggers(dialect: str) -> list[Trigger]:
             "tally_attempt_update",
             "attempts",
             "UPDATE OF status, submitted_at, round_id, user_id",
-            tuple(_unapply(dialect, "OLD") + _apply(dialect, "NEW")),
+            # An attempt ending (the busiest case) has nothing to take back.
+            (
+                Only("OLD.status = 'finished'", tuple(_unapply(dialect, "OLD"))),
+                Only("NEW.status = 'finished'", tuple(_apply(dialect, "NEW"))),
+            ),
             f"{changed(dialect, ('status', 'round_id', 'user_id'))} OR {day_changed}",
         ),
         Trigger(

@@ -12,12 +12,22 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Only:
+    """Statements of a trigger's body that PostgreSQL runs only when `when` holds (an
+    ``IF`` block: each statement it skips saves executing it for nothing). SQLite has no
+    ``IF`` in triggers and runs them always, so they must be right without the guard."""
+
+    when: str
+    statements: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Trigger:
     name: str
     table: str
     #: "INSERT", "DELETE" or "UPDATE OF column, …".
     event: str
-    body: tuple[str, ...]
+    body: tuple[str | Only, ...]
     #: Condition on NEW/OLD for the trigger to run (None: always).
     when: str | None = None
     timing: str = "AFTER"
@@ -40,11 +50,23 @@ def changed(dialect: str, columns: Iterable[str]) -> str:
     return " OR ".join(differs(dialect, f"OLD.{c}", f"NEW.{c}") for c in columns)
 
 
+def _body(dialect: str, parts: Iterable[str | Only]) -> str:
+    out = []
+    for part in parts:
+        if not isinstance(part, Only):
+            out.append(f"{part};\n")
+        elif dialect == "sqlite":
+            out += [f"{s};\n" for s in part.statements]
+        else:
+            out.append(f"IF {part.when} THEN\n{_body(dialect, part.statements)}END IF;\n")
+    return "".join(out)
+
+
 def create_ddl(dialect: str, triggers: Iterable[Trigger]) -> list[str]:
     """Statements (re)creating `triggers` (running them again replaces them)."""
     statements = []
     for t in triggers:
-        body = "".join(f"{s};\n" for s in t.body)
+        body = _body(dialect, t.body)
         if dialect == "sqlite":
             condition = f" WHEN {t.when}" if t.when else ""
             statements += [
