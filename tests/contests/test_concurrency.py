@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import func, select
 
@@ -176,3 +177,30 @@ def test_autosave_in_grace_racing_the_finalisation_is_scored(app, db, monkeypatc
     assert saved == [1]
     row = db.session.get(Attempt, attempt_id)
     assert row.finished_by == "deadline" and row.submitted_at == deadline and row.score == 1
+
+
+def test_a_submit_on_postgresql_needs_no_transaction(app, db, backend):
+    """Starting from a fresh session, PostgreSQL ends the attempt in one statement of its
+    own (visible to others before the caller commits); with a prediction to store as well,
+    or on SQLite, both writes wait for the caller's commit."""
+    _, round_ = make_contest(prediction_enabled=True, attempts_allowed=3)
+    user = participant()
+    first = attempts.start_attempt(user, round_.id, NOW)
+    db.session.commit()
+    ids, user_id = [first.id], user.id
+    caller = SimpleNamespace(id=user_id)
+
+    def finished_elsewhere(attempt_id):
+        with db.engine.connect() as other:
+            return other.scalar(select(Attempt.status).where(Attempt.id == attempt_id))
+
+    for prediction in (None, 7):
+        db.session.remove()
+        attempts.submit_attempt(caller, ids[-1], NOW + timedelta(seconds=30),
+                                answers={}, prediction=prediction)  # fmt: skip
+        alone = backend == "postgresql" and prediction is None
+        assert finished_elsewhere(ids[-1]) == ("finished" if alone else "in_progress")
+        db.session.commit()
+        assert finished_elsewhere(ids[-1]) == "finished"
+        ids.append(attempts.start_attempt(db.session.get(User, user_id), round_.id, NOW).id)
+        db.session.commit()
