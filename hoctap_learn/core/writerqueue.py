@@ -70,19 +70,18 @@ class WriterQueue:
         queue = self
 
         class QueuedCursor(sqlite3.Cursor):
-            def execute(self, sql, *args):
+            def _queued(self, run, sql, args):
                 self.connection._before(sql)
                 try:
-                    return super().execute(sql, *args)
+                    return run(sql, *args)
                 finally:
                     self.connection._after()
 
+            def execute(self, sql, *args):
+                return self._queued(super().execute, sql, args)
+
             def executemany(self, sql, *args):
-                self.connection._before(sql)
-                try:
-                    return super().executemany(sql, *args)
-                finally:
-                    self.connection._after()
+                return self._queued(super().executemany, sql, args)
 
         class QueuedConnection(sqlite3.Connection):
             _lock_file = None  # opened on the first write, closed with the connection
