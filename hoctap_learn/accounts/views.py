@@ -6,8 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.auth import staff_required
-from ..core.errors import DomainError
-from ..core.forms import attach_error, safe_next, select_choices
+from ..core.forms import safe_next, saving, select_choices
 from ..extensions import db, limiter
 from ..units.services import unit_choices
 from . import services
@@ -48,13 +47,9 @@ def register():
         return redirect(url_for("core.home"))
     form = _with_units(RegisterForm())
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             user = services.register(form.email.data, form.password.data, _profile_input(form))
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             login_user(user)
             flash("Đăng ký thành công. Chào mừng bạn đến với Tuần lễ học tập suốt đời!", "success")
             return redirect(url_for("core.home"))
@@ -97,13 +92,9 @@ def profile():
         if request.method == "POST":
             form.unit_id.data = current_user.unit_id
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.update_profile(current_user, _profile_input(form))
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash("Đã lưu hồ sơ.", "success")
             return redirect(url_for(".profile"))
     return render_template("accounts/profile.html", form=form), 200 if not form.errors else 422
@@ -114,13 +105,9 @@ def profile():
 def password():
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.change_password(current_user, form.current_password.data, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             login_user(current_user)  # keep this browser signed in with the new version
             flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất.", "success")
             return redirect(url_for(".profile"))
@@ -150,13 +137,9 @@ def user_detail(user_id: int):
         form = RoleForm(obj=user)
         form.unit_id.choices = select_choices([(None, "— Không —"), *unit_choices()])
         if form.validate_on_submit():
-            try:
+            with saving(form) as saved:
                 services.set_role(current_user, user, form.role.data, form.unit_id.data)
-            except DomainError as error:
-                db.session.rollback()
-                attach_error(form, error)
-            else:
-                db.session.commit()
+            if saved.ok:
                 flash("Đã cập nhật vai trò.", "success")
                 return redirect(url_for(".user_detail", user_id=user.id))
     elif request.method == "POST":

@@ -6,8 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..core.auth import staff_required
-from ..core.errors import DomainError
-from ..core.forms import attach_error
+from ..core.forms import saving
 from ..extensions import db
 from ..units import services as units
 from . import services
@@ -101,13 +100,9 @@ def activity_new(slug: str, code: str):
     campaign, unit = _scope(slug, code)
     form = ActivityForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             activity = services.create_activity(current_user, unit, campaign, _activity_input(form))
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(f"Đã thêm hoạt động “{activity.title}”.", "success")
             return redirect(url_for(".unit_week", slug=slug, code=code))
     return _render_activity_form(form, campaign, unit)
@@ -132,13 +127,9 @@ def activity_edit(slug: str, code: str, activity_id: int):
             for key, count in counts.items():
                 getattr(form, f"{prefix}_{key}").data = count
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.update_activity(current_user, activity, _activity_input(form))
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash("Đã lưu hoạt động.", "success")
             return redirect(url_for(".unit_week", slug=slug, code=code))
     return _render_activity_form(form, campaign, unit, activity)
@@ -169,13 +160,9 @@ def funding(slug: str, code: str):
             sponsorship=form.sponsorship.data,
             note=form.note.data,
         )
-        try:
+        with saving(form) as saved:
             services.set_funding(current_user, unit, campaign, data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash("Đã lưu kinh phí.", "success")
             return redirect(url_for(".unit_week", slug=slug, code=code))
     return render_template(
@@ -196,13 +183,9 @@ def report(slug: str, code: str):
                 for name in services.ReportInput.__annotations__
             }
         )
-        try:
+        with saving(form) as saved:
             services.save_report(current_user, unit, campaign, data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash("Đã lưu nội dung báo cáo.", "success")
             return redirect(url_for(".report", slug=slug, code=code))
     return render_template(

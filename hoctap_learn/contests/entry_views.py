@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from ..core.errors import DomainError
-from ..core.forms import attach_error, select_choices
+from ..core.forms import saving, select_choices
 from ..core.types import utcnow
 from ..extensions import db
 from . import certificates, entries, lookup
@@ -47,13 +47,9 @@ def entry(slug: str):
             data=upload.read() if upload else None,
             filename=upload.filename if upload else "", video_url=form.video_url.data or "",
         )  # fmt: skip
-        try:
+        with saving(form) as saved:
             entries.submit_entry(current_user, contest, data, utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash("Đã thay bài dự thi. Ban tổ chức sẽ duyệt bài mới." if mine else
                   "Đã nhận bài dự thi. Ban tổ chức sẽ duyệt bài.", "success")  # fmt: skip
             return redirect(url_for(".entry", slug=slug))

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..core.auth import staff_required
 from ..core.errors import DomainError, ValidationError
-from ..core.forms import attach_error
+from ..core.forms import saving
 from ..core.types import utcnow
 from ..extensions import db
 from . import certificates, entries, lookup
@@ -25,13 +25,9 @@ def entry_list(slug: str):
             f"{c.name} | {c.max_points:g}" for c in entries.criteria_of(contest)
         )
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             entries.set_rubric(current_user, contest, form.rubric.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash("Đã lưu tiêu chí chấm.", "success")
             return redirect(url_for(".entry_list", slug=slug))
     return render_template(

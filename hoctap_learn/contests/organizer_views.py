@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..core.auth import staff_required
 from ..core.errors import DomainError
-from ..core.forms import attach_error, select_choices
+from ..core.forms import attach_error, saving, select_choices
 from ..core.timeutil import to_local
 from ..core.types import utcnow
 from ..extensions import db
@@ -74,13 +74,9 @@ def _contest_input(form: ContestForm) -> setup.ContestInput:
 def create():
     form = _contest_form(ContestForm())
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             contest = setup.create_contest(current_user, _contest_input(form))
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash("Đã tạo cuộc thi.", "success")
             return redirect(url_for(".dashboard", slug=contest.slug))
     status = 422 if form.errors or form.form_errors else 200
@@ -96,13 +92,9 @@ def edit(slug: str):
     if request.method == "POST":
         form.slug.data = contest.slug
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             setup.update_contest(current_user, contest, _contest_input(form))
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash("Đã lưu cuộc thi.", "success")
             return redirect(url_for(".dashboard", slug=contest.slug))
     status = 422 if form.errors or form.form_errors else 200
@@ -166,13 +158,9 @@ def round_form(slug: str, round_slug: str | None):
             prediction_enabled=form.prediction_enabled.data,
             category_ids=form.category_ids.data or [],
         )  # fmt: skip
-        try:
+        with saving(form) as saved:
             setup.save_round(current_user, contest, round_, data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash("Đã lưu vòng thi.", "success")
             return redirect(url_for(".dashboard", slug=contest.slug))
     status = 422 if form.errors or form.form_errors else 200

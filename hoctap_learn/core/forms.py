@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from ..core.errors import DomainError
+from ..extensions import db
 
 
 def attach_error(form, error: DomainError) -> None:
@@ -17,6 +18,30 @@ def attach_error(form, error: DomainError) -> None:
         field.errors = [*list(field.errors or []), error.message]
     else:
         form.form_errors.append(error.message)
+
+
+class saving:  # noqa: N801 - used as a statement: `with saving(form) as saved:`
+    """Run a form's service call and settle its transaction: committed when it returns
+    (``saved.ok``), rolled back with the refusal shown on the form when it raises a
+    DomainError. Other errors go on up (and the request's teardown rolls back)."""
+
+    def __init__(self, form):
+        self.form = form
+        self.ok = False
+
+    def __enter__(self) -> saving:
+        return self
+
+    def __exit__(self, kind, error, _traceback) -> bool:
+        if kind is None:
+            db.session.commit()
+            self.ok = True
+            return False
+        if issubclass(kind, DomainError):
+            db.session.rollback()
+            attach_error(self.form, error)
+            return True
+        return False
 
 
 def safe_next(target: str | None, default: str) -> str:

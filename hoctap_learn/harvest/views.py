@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..core.auth import staff_required
 from ..core.errors import DomainError
-from ..core.forms import attach_error, select_choices
+from ..core.forms import saving, select_choices
 from ..extensions import db
 from ..units.services import managed_root_id, unit_tree
 from . import services
@@ -43,7 +43,7 @@ def source_new():
     form = SourceForm()
     form.unit_id.choices = _unit_choices()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             data = services.SourceInput(
                 name=form.name.data,
                 kind=form.kind.data,
@@ -54,11 +54,7 @@ def source_new():
                 type_map=services.parse_type_map((form.type_map.data or "").splitlines()),
             )
             source = services.add_source(current_user, data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(f"Đã thêm nguồn “{source.name}”.", "success")
             return redirect(url_for(".source_detail", slug=source.slug))
     status = 422 if form.errors or form.form_errors else 200

@@ -6,9 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..core.auth import staff_required
-from ..core.errors import DomainError, PermissionDenied
-from ..core.forms import attach_error
-from ..extensions import db
+from ..core.errors import PermissionDenied
+from ..core.forms import saving
 from . import services
 from .forms import UnitForm
 
@@ -46,13 +45,9 @@ def unit_detail(code: str):
             kind=form.kind.data,
             short_name=form.short_name.data or "",
         )
-        try:
+        with saving(form) as saved:
             child = services.add_unit(current_user, unit, data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(f"Đã thêm đơn vị “{child.name}”.", "success")
             return redirect(url_for(".unit_detail", code=unit.code))
     status = 422 if form.errors or form.form_errors else 200
