@@ -185,9 +185,9 @@ def start(slug: str, round_slug: str):
     round_ = lookup.round_of(lookup.visible_contest(slug, user), round_slug)
     now = utcnow()
     prediction = lookup.prediction_of(user.id, round_.id)
-    attempt = attempts.start_attempt(user, round_.id, now)
-    status = 201 if attempt.started_at == now else 200
-    data = attempt_dict(attempt, now, prediction)
+    started = attempts.start_sheet(user, round_.id, now)
+    status = 201 if started.started_at == now else 200
+    data = attempt_dict(started, now, prediction)
     db.session.commit()
     return jsonify(data), status
 

@@ -27,7 +27,7 @@ from .sheet import (  # noqa: F401  (re-exported use cases)
     save_answers,
     submit_attempt,
 )
-from .shown import QuestionView, shown_options
+from .shown import QuestionView, Sheet, shown_options
 
 #: Loads an attempt with its questions and round in three queries instead of one per question.
 _WITH_QUESTIONS = (
@@ -103,16 +103,28 @@ def _insert_unless_conflict(table):
 
 
 def start_attempt(user, round_id: int, now: datetime, rng: random.Random | None = None) -> Attempt:
-    """Resume the attempt in progress or start a new one with freshly drawn questions.
+    """Resume the attempt in progress or start a new one with freshly drawn questions,
+    loaded with its questions."""
+    return db.session.get(Attempt, _begin(user, round_id, now, rng), options=_WITH_QUESTIONS)
+
+
+def start_sheet(user, round_id: int, now: datetime, rng: random.Random | None = None) -> Sheet:
+    """`start_attempt` as plain data (one statement instead of loading objects): what the
+    API answers to everyone at once when a round opens."""
+    return sheet.read(_begin(user, round_id, now, rng))
+
+
+def _begin(user, round_id: int, now: datetime, rng: random.Random | None) -> int:
+    """The id of the attempt in progress, or of a new one with freshly drawn questions.
 
     A start happens for everyone at once when a round opens, so the new rows are written
-    with two Core statements; the attempt is then loaded once, with its questions.
+    with two Core statements.
     """
     round_ = get_round(round_id)
     check_eligible(user, round_, now)
     current = _in_progress(user.id, round_.id)
     if current is not None and not finalize_if_expired(current, now):
-        return current
+        return current.id
     if not round_.is_open(now):
         if round_.opens_at and now < round_.opens_at:
             raise Conflict("Vòng thi chưa mở.")
@@ -142,7 +154,7 @@ def start_attempt(user, round_id: int, now: datetime, rng: random.Random | None 
         current = _in_progress(user.id, round_.id)
         if current is None:
             raise Conflict("Không thể bắt đầu lượt thi, vui lòng thử lại.")
-        return current
+        return current.id
     rows = []
     for position, q in enumerate(questions, start=1):
         order = list(range(len(q.options)))
@@ -151,7 +163,7 @@ def start_attempt(user, round_id: int, now: datetime, rng: random.Random | None 
         rows.append({"attempt_id": attempt_id, "question_id": q.id, "position": position,
                      "option_order": order, "max_points": q.points})  # fmt: skip
     conn.execute(AttemptQuestion.__table__.insert(), rows)
-    return db.session.get(Attempt, attempt_id, options=_WITH_QUESTIONS)
+    return attempt_id
 
 
 def get_attempt(user, attempt_id: int, now: datetime) -> Attempt:

@@ -8,6 +8,7 @@ from flask import current_app
 
 from . import attempts, scoring
 from .ranking import RankRow
+from .shown import Sheet
 
 
 def iso(value: datetime | None) -> str | None:
@@ -49,11 +50,19 @@ def contest_dict(c, now: datetime, with_rules: bool = False) -> dict:
 
 
 def attempt_dict(attempt, now: datetime, prediction: int | None = None) -> dict:
-    r = attempt.round
+    """An attempt (loaded, or a `shown.Sheet`) as the API returns it: no answers."""
+    if isinstance(attempt, Sheet):
+        contest, round_, enabled = attempt.contest_slug, attempt.round_slug, (
+            attempt.prediction_enabled)  # fmt: skip
+        views = [q.view() for q in attempt.questions]
+    else:
+        r = attempt.round
+        contest, round_, enabled = r.contest.slug, r.slug, r.prediction_enabled
+        views = attempts.question_views(attempt)
     return {
         "id": attempt.id,
-        "contest": r.contest.slug,
-        "round": r.slug,
+        "contest": contest,
+        "round": round_,
         "number": attempt.number,
         "status": attempt.status,
         "started_at": iso(attempt.started_at),
@@ -61,7 +70,7 @@ def attempt_dict(attempt, now: datetime, prediction: int | None = None) -> dict:
         "server_time": iso(now),
         "seconds_left": attempts.seconds_left(attempt, now),
         "grace_seconds": int(attempts.grace().total_seconds()),
-        "prediction_enabled": r.prediction_enabled,
+        "prediction_enabled": enabled,
         "prediction": prediction,
         "questions": [
             {
@@ -72,7 +81,7 @@ def attempt_dict(attempt, now: datetime, prediction: int | None = None) -> dict:
                 "options": v.options,
                 "answer": v.response,
             }
-            for v in attempts.question_views(attempt)
+            for v in views
         ],
     }
 

@@ -84,6 +84,11 @@ def _read(attempt_id: int) -> Sheet | None:
     return _sheet(row) if row is not None else None
 
 
+def read(attempt_id: int) -> Sheet | None:
+    """The attempt with its round's settings and its questions, or None."""
+    return _read(attempt_id)
+
+
 def _resolved(user):
     """The caller as someone with an id: a presented token is checked now (401 if dead)."""
     if not isinstance(user, tokens.Presented):

@@ -244,3 +244,28 @@ def test_autosave_and_submit_refuse_a_dead_token_in_their_own_statement(client, 
     # The owner's live token works again.
     assert client.put(save, headers=headers, json=good).json["saved"] == 1
     assert client.post(submit, headers=headers).json["score"] == 1
+
+
+def test_start_answers_as_the_attempt_page_does(client, db):
+    """The start answer is built from plain rows, the attempt's own answer from loaded
+    objects: both show the same questions, options in the same shuffled order, no answers,
+    for a new and for a resumed attempt."""
+    contest, round_ = open_contest(shuffle_options=True, prediction_enabled=True)
+    headers = token_for(client, participant())
+    url = f"{BASE}/{contest.slug}/rounds/{round_.slug}/attempts"
+    started = client.post(url, headers=headers)
+    assert started.status_code == 201
+    client.put(f"{BASE}/attempts/{started.json['id']}/answers", headers=headers,
+               json={"prediction": 12})  # fmt: skip
+    resumed = client.post(url, headers=headers)
+    assert resumed.status_code == 200
+    detail = client.get(f"{BASE}/attempts/{started.json['id']}", headers=headers)
+
+    def same(data):
+        return {k: v for k, v in data.items() if k not in ("server_time", "seconds_left")}
+
+    assert same(started.json) == {**same(detail.json), "prediction": None}
+    assert same(resumed.json) == same(detail.json)
+    assert detail.json["prediction"] == 12 and detail.json["prediction_enabled"] is True
+    assert [q["position"] for q in started.json["questions"]] == [1, 2, 3, 4, 5]
+    assert "answer" in started.json["questions"][0] and "correct" not in started.get_data(True)
