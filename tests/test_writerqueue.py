@@ -138,6 +138,14 @@ def test_a_connection_dropped_without_closing_gives_the_queue_back(database):
     assert queue_is_free(database.queue)
 
 
+def test_without_a_lock_file_writes_go_on_unqueued(database, tmp_path):
+    database.queue.lock_path = str(tmp_path / "missing-folder" / "q.db-writers")
+    a = database()
+    a.execute("INSERT INTO t (v) VALUES ('x')")
+    a.commit()
+    assert a.execute("SELECT v FROM t").fetchall() == [("x",)]
+
+
 def test_the_app_engine_queues_sqlite_writers(app, db, backend):
     connection = db.engine.raw_connection()
     try:

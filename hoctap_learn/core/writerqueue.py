@@ -103,7 +103,10 @@ class WriterQueue:
                 if not sql.lstrip()[:7].upper().startswith(_WRITES):
                     return
                 if self._lock_file is None:
-                    self._lock_file = open(queue.lock_path, "a+b")  # noqa: SIM115
+                    try:
+                        self._lock_file = open(queue.lock_path, "a+b")  # noqa: SIM115
+                    except OSError:  # e.g. a folder we may not create files in:
+                        return  # SQLite's own busy handling, as without the queue
                 self._queued = queue.acquire(self, self._lock_file)
 
             def _after(self) -> None:
