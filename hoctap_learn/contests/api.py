@@ -73,10 +73,9 @@ def domain_error(error: DomainError):
     it in its service answers 401 whatever else was wrong with the request."""
     db.session.rollback()
     caller = g.get("api_caller")
-    if isinstance(caller, tokens.Presented) and error.status != 401:
-        if tokens.resolve_digest(caller.digest, caller.now) is None:
-            error = Unauthenticated(tokens.INVALID_MESSAGE)
-        db.session.rollback()
+    if (isinstance(caller, tokens.Presented) and error.status != 401
+            and tokens.resolve_digest(caller.digest, caller.now) is None):  # fmt: skip
+        error = Unauthenticated(tokens.INVALID_MESSAGE)
     return error_response(error.status, error.message)
 
 

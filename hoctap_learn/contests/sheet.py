@@ -78,15 +78,10 @@ def _sheet(row) -> Sheet:
     return Sheet(**values, questions=questions)
 
 
-def _read(attempt_id: int) -> Sheet | None:
+def read(attempt_id: int) -> Sheet | None:
     """The attempt with its round's settings and its questions, or None."""
     row = _execute(sql.READ[_dialect()], {"the_attempt": attempt_id}).first()
     return _sheet(row) if row is not None else None
-
-
-def read(attempt_id: int) -> Sheet | None:
-    """The attempt with its round's settings and its questions, or None."""
-    return _read(attempt_id)
 
 
 def _resolved(user):
@@ -109,7 +104,7 @@ def _own(user, attempt_id: int) -> Sheet:
             raise Unauthenticated(tokens.INVALID_MESSAGE)
         sheet = _sheet(row) if row is not None else None
     else:
-        sheet, owner = _read(attempt_id), user.id
+        sheet, owner = read(attempt_id), user.id
     if sheet is None or sheet.user_id != owner:
         raise NotFound("Không tìm thấy lượt thi.")
     return sheet
@@ -156,7 +151,7 @@ def _end_at_deadline(sheet: Sheet, now: datetime) -> Sheet:
     for _ in range(_TRIES):
         if _end(sheet, sheet.deadline_at, "deadline", now):
             return sheet
-        sheet = _read(sheet.id)
+        sheet = read(sheet.id)
         if sheet.finished:
             return sheet
     raise Conflict("Không thể kết thúc lượt thi lúc này, vui lòng thử lại.")
@@ -299,7 +294,7 @@ def submit_attempt(
 
 def finalize(attempt_id: int, now: datetime) -> bool:
     """End one attempt at its deadline if it is in progress and its time is over."""
-    sheet = _read(attempt_id)
+    sheet = read(attempt_id)
     if sheet is None or sheet.finished or now <= sheet.deadline_at + grace():
         return False
     return _end_at_deadline(sheet, now).finished_by == "deadline"

@@ -118,7 +118,7 @@ def _autosave_between_read_and_end(app, monkeypatch, user_id, attempt_id, answer
     that a submit or finalisation scoring what it read must notice."""
     from hoctap_learn.contests import sheet
 
-    read = sheet._read
+    read = sheet.read
     saved = []
 
     def autosave_elsewhere():
@@ -138,7 +138,7 @@ def _autosave_between_read_and_end(app, monkeypatch, user_id, attempt_id, answer
             thread.join(timeout=30)
         return result
 
-    monkeypatch.setattr(sheet, "_read", read_then_autosave)
+    monkeypatch.setattr(sheet, "read", read_then_autosave)
     return saved
 
 
