@@ -80,8 +80,7 @@ def _apply(dialect: str, row: str) -> list[str]:
         f"SELECT c.campaign_id FROM contest_rounds r JOIN contests c ON c.id = r.contest_id "
         f"WHERE r.id = {row}.round_id AND r.is_practice = FALSE AND c.campaign_id IS NOT NULL"
     )
-    return [
-        f"""INSERT INTO contest_tally_ledger
+    ledger = f"""INSERT INTO contest_tally_ledger
             (user_id, campaign_id, dim, item, unit_id, cell, attempts)
         SELECT u.id, k.id, d.dim, d.item, COALESCE(u.unit_id, 0),
                {_person_cell("d.dim", "u", "k.year", "d.item")}, 1
@@ -93,18 +92,25 @@ def _apply(dialect: str, row: str) -> list[str]:
         WHERE k.id IN ({official}) AND {row}.status = 'finished'
         ORDER BY d.dim
         ON CONFLICT (user_id, campaign_id, dim, item)
-        DO UPDATE SET attempts = contest_tally_ledger.attempts + 1""",
-        f"""INSERT INTO contest_tallies (campaign_id, dim, unit_id, cell, people, attempts)
+        DO UPDATE SET attempts = contest_tally_ledger.attempts + 1"""
+    tallies = """INSERT INTO contest_tallies (campaign_id, dim, unit_id, cell, people, attempts)
         SELECT l.campaign_id, l.dim, l.unit_id, l.cell,
                CASE WHEN l.attempts = 1 THEN 1 ELSE 0 END, 1
-        FROM contest_tally_ledger l
-        WHERE l.user_id = {row}.user_id AND {row}.status = 'finished'
-          AND l.campaign_id IN ({official}) AND {_items(dialect, row, "l")}
+        FROM {rows}
         ORDER BY l.dim
         ON CONFLICT (campaign_id, dim, unit_id, cell)
         DO UPDATE SET people = contest_tallies.people + excluded.people,
-                      attempts = contest_tallies.attempts + 1""",
-    ]
+                      attempts = contest_tallies.attempts + 1"""
+    if dialect == "postgresql":
+        # One statement: the tallies from the ledger rows the upsert returns (its count
+        # after this attempt) instead of finding them again.
+        returned = f"{ledger} RETURNING campaign_id, dim, unit_id, cell, attempts"
+        return [f"WITH l AS ({returned})\n" + tallies.format(rows="l")]
+    counted = (
+        f"contest_tally_ledger l WHERE l.user_id = {row}.user_id AND {row}.status = 'finished'"
+        f" AND l.campaign_id IN ({official}) AND {_items(dialect, row, 'l')}"
+    )
+    return [ledger, tallies.format(rows=counted)]
 
 
 def _unapply(dialect: str, row: str) -> list[str]:

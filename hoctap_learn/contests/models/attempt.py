@@ -57,10 +57,10 @@ class Attempt(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("contest_rounds.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Neither key has an index of its own: the (round_id, user_id, number) key and
+    # ix_attempts_report lead with them (migration 0013).
+    round_id: Mapped[int] = mapped_column(ForeignKey("contest_rounds.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     #: 1 for the participant's first attempt at the round, 2 for the second…
     number: Mapped[int] = mapped_column(default=1)
     #: One of `ATTEMPT_STATUSES`.
