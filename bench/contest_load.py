@@ -13,7 +13,9 @@ For each backend (SQLite, then a throwaway PostgreSQL) it:
 4. checks that every acknowledged submit is in the database exactly once (one finished
    attempt per participant, the same score as acknowledged), that late answers were
    refused and their attempts finalised by the deadline, that the leaderboard counts every
-   finisher, and that no response was a 5xx;
+   finisher, that the report figures kept by the database equal counting the rows (after
+   the first read has counted the attempts queued during the run, timed), and that no
+   response was a 5xx;
 5. measures a hello-world endpoint of the same server with the same concurrency, and writes
    bench/results/contest.md.
 
@@ -343,6 +345,7 @@ def run_backend(name: str, database_url: str, workdir: Path) -> dict:
         stderr = server.proc.stderr.read() if server.proc.stderr else b""
     checks = verify(env, acknowledged, late, late_refused, board,
                     {p[0] for p in wrk_participants})  # fmt: skip
+    checks.update(fold_and_check_tallies(env))
     phases = [tokens_phase, start_phase, save_phase, submit_phase, late_phase]
     five_xx = sum(v for ph in [hello, *phases] for k, v in ph.statuses.items() if k >= 500)
     five_xx += sum(n for step in wrk.values() for code, n in step["statuses"].items()
@@ -440,6 +443,32 @@ with app.app_context():
     }
 
 
+def fold_and_check_tallies(env) -> dict:
+    """Count the attempts queued for the report figures during the run (what the first
+    read of the figures does; timed: it is work the submits no longer do) and compare every
+    kept figure with counting the rows."""
+    script = """
+import json, sys, time
+from hoctap_learn import create_app
+from hoctap_learn.extensions import db
+from hoctap_learn.contests import tallies
+from hoctap_learn.reports import services, tallies as kept
+app = create_app()
+with app.app_context():
+    db.session.connection()
+    started = time.perf_counter()
+    folded = tallies.fold()
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    differences = kept.check(services.build_filters(None))
+    json.dump({"folded": folded, "fold_ms": seconds * 1000,
+               "tallies_differences": len(differences)}, sys.stdout)
+"""
+    out = subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True,
+                         text=True)  # fmt: skip
+    return json.loads(out.stdout)
+
+
 def postgres_url():
     from tests.pgcluster import PostgresCluster, find_bindir
 
@@ -510,7 +539,8 @@ def report(results) -> str:
         c = r["checks"]
         ok = (c["lost"] == 0 and c["duplicated"] == 0 and c["score_mismatch"] == 0
               and c["late_refused"] == c["late"] and c["late_finalised_by_deadline"]
-              and c["leaderboard_matches"] and r["five_xx"] == 0)  # fmt: skip
+              and c["leaderboard_matches"] and c["tallies_differences"] == 0
+              and r["five_xx"] == 0)  # fmt: skip
         lines += [
             f"## {r['name']}, run {r.get('run', 1)}",
             "",
@@ -524,6 +554,10 @@ def report(results) -> str:
             f"{c['late_refused']}/{c['late']} late submits refused and "
             f"{'all' if c['late_finalised_by_deadline'] else 'NOT all'} finalised at the deadline; "
             f"leaderboard rows {c['leaderboard_rows']} vs finished attempts {c['finished_in_db']}; "
+            f"report figures: the {c['folded']:,} attempts queued during the run counted "
+            f"by the first read in {c['fold_ms']:.0f} ms "
+            f"({1000 * c['fold_ms'] / max(c['folded'], 1):.0f} µs each), "
+            f"{c['tallies_differences']} differences from counting the rows; "
             f"5xx responses: {r['five_xx']}. **{'PASS' if ok else 'FAIL'}**. "
             f"(Setup of the database and participants: {r['setup']:.1f} s.)",
             "",

@@ -8,7 +8,7 @@ has this one implementation, used by the API, the pages, the ranking and the CLI
 Only the server's clock counts: functions take ``now`` so tests control time. They never
 commit; the caller does.
 
-Locks (the attempt's row, and when an attempt ends the report tallies' shared cells, see
+Locks (the attempt's row; an attempt that ends is only queued for the report tallies, see
 contests/tallies.py) are held for the last statement or two of a request, never while it
 reads. Ending an attempt reads it with its questions, scores what it read, then ends it
 with one UPDATE that matches only while the attempt is in progress with the autosave count
@@ -325,9 +325,8 @@ def finalize(attempt_id: int, now: datetime) -> bool:
 def finalize_expired(now: datetime, round_id: int | None = None) -> int:
     """Finalise every attempt whose deadline plus grace has passed (the CLI, the ranking).
 
-    Each attempt is finalised and committed on its own: ending an attempt updates the
-    report tallies' shared cells, and one transaction holding the cells of many attempts
-    could deadlock with participants submitting at the same moment."""
+    Each attempt is finalised and committed on its own, so that a participant submitting
+    at the same moment waits for one attempt's row lock, not for the whole batch."""
     query = sql.EXPIRED if round_id is None else sql.EXPIRED.where(sql.A.c.round_id == round_id)
     limit = {"limit": now - grace()}
     expired = db.session.execute(query.order_by(sql.A.c.id), limit).scalars().all()

@@ -1,12 +1,16 @@
 """Contest people and attempts per unit, kept up to date by the database (models/tally.py).
 
-Triggers on ``attempts`` count an attempt when it is finished at an official round of a
-campaign and take it back when it stops being so (deleted, moved, reopened, its day
-changed); a trigger on ``users`` moves a participant's counts when their unit, target group,
-gender or birth year changes; triggers on rounds, contests and campaigns mark a campaign
-stale when what decides which attempts count changes, and the next read rebuilds it. The
-same statements serve SQLite and PostgreSQL: only the local day expression and the trigger
-wrapping differ.
+Triggers on ``attempts`` queue an attempt when it is finished (``contest_tally_pending``) and
+the next reader counts the queue in (`fold`, from `ensure_fresh`), those at an official
+round of a campaign; they take an attempt back when it stops being so (deleted, moved,
+reopened, its day changed): out of the queue if it still waits there, otherwise out of the
+counts. Ending an attempt thus writes one row instead of a dozen upserts on cells every
+submit of the campaign shares, and a fold counts a batch of attempts in one upsert per
+participant and item and one per cell. A trigger on ``users`` moves a participant's counts
+when their unit, target group, gender or birth year changes; triggers on rounds, contests
+and campaigns mark a campaign stale when what decides which attempts count changes, and
+the next read rebuilds it. The same statements serve SQLite and PostgreSQL: only the local
+day expression and the trigger wrapping differ.
 
 `rows` answers the report figure from the tallies; the figure falls back to counting the
 attempts when a date range limits the whole-campaign or per-round figures (a person's
@@ -19,6 +23,7 @@ from datetime import date
 
 from sqlalchemy import delete, select, text
 
+from ..core import jsonfast
 from ..core.triggers import (
     Only,
     Trigger,
@@ -113,15 +118,16 @@ def _apply(dialect: str, row: str) -> list[str]:
     return [ledger, tallies.format(rows=counted)]
 
 
-def _unapply(dialect: str, row: str) -> list[str]:
-    """Statements taking back the count of the attempt `row` (OLD), if it was counted.
+def _unapply(dialect: str, row: str, counted: str = "TRUE") -> list[str]:
+    """Statements taking back the count of the attempt `row` (OLD), if it was counted
+    (and the SQL condition `counted` holds).
 
     The campaign is found from the participant's ledger row of the round, not from the
     round, which a cascading delete may already have removed."""
 
     def match(alias: str) -> str:
         return (
-            f"{alias}.user_id = {row}.user_id AND {row}.status = 'finished'"
+            f"{alias}.user_id = {row}.user_id AND {row}.status = 'finished' AND {counted}"
             f" AND {alias}.campaign_id IN (SELECT campaign_id FROM contest_tally_ledger"
             f" WHERE user_id = {row}.user_id AND dim = 'round'"
             f" AND item = CAST({row}.round_id AS TEXT))"
@@ -140,6 +146,28 @@ def _unapply(dialect: str, row: str) -> list[str]:
         WHERE {match("contest_tally_ledger")}""",
         f"DELETE FROM contest_tally_ledger WHERE user_id = {row}.user_id AND attempts <= 0",
     ]
+
+
+def _queue(row: str) -> str:
+    """Statement queueing the attempt `row` (NEW) to be counted, if it is finished."""
+    return (
+        f"INSERT INTO contest_tally_pending (attempt_id) SELECT {row}.id"
+        f" WHERE {row}.status = 'finished' ON CONFLICT (attempt_id) DO NOTHING"
+    )
+
+
+def _take_back(dialect: str, row: str) -> list[str | Only]:
+    """Statements taking back the attempt `row` (OLD): out of the queue if it is still
+    waiting there, otherwise out of the counts.
+
+    PostgreSQL deletes from the queue first: a reader folding the attempt in at this very
+    moment holds its queue row, so the DELETE waits for the fold to commit, then finds
+    nothing and takes the count back. SQLite writes one transaction at a time."""
+    unqueue = f"DELETE FROM contest_tally_pending WHERE attempt_id = {row}.id"
+    if dialect == "postgresql":
+        return [unqueue, Only("NOT FOUND", tuple(_unapply(dialect, row)))]
+    queued = f"NOT EXISTS (SELECT 1 FROM contest_tally_pending WHERE attempt_id = {row}.id)"
+    return [*_unapply(dialect, row, queued), unqueue]
 
 
 def _lock_in_order(dialect: str, ledger_rows: str) -> list[str]:
@@ -184,8 +212,10 @@ def _move(dialect: str, row: str = "NEW") -> list[str]:
     ]
 
 
-def triggers(dialect: str) -> list[Trigger]:
-    """Every trigger that keeps the contest tallies."""
+def triggers(dialect: str, deferred: bool = True) -> list[Trigger]:
+    """Every trigger that keeps the contest tallies. `deferred`: an attempt that ends is
+    queued and counted by the next reader (`fold`), as since migration 0014; otherwise
+    counted in the statement that ends it, as before."""
 
     def stale(select_campaigns: str) -> tuple[str, ...]:
         return (
@@ -197,17 +227,22 @@ def triggers(dialect: str) -> list[Trigger]:
     day_changed = differs(
         dialect, local_day(dialect, "OLD.submitted_at"), local_day(dialect, "NEW.submitted_at")
     )
+    if deferred:
+        count, take_back = (_queue("NEW"),), tuple(_take_back(dialect, "OLD"))
+    else:
+        count, take_back = tuple(_apply(dialect, "NEW")), tuple(_unapply(dialect, "OLD"))
     return [
-        Trigger("tally_attempt_insert", "attempts", "INSERT", tuple(_apply(dialect, "NEW"))),
-        Trigger("tally_attempt_delete", "attempts", "DELETE", tuple(_unapply(dialect, "OLD"))),
+        Trigger("tally_attempt_insert", "attempts", "INSERT",
+                (Only("NEW.status = 'finished'", count),)),  # fmt: skip
+        Trigger("tally_attempt_delete", "attempts", "DELETE", take_back),
         Trigger(
             "tally_attempt_update",
             "attempts",
             "UPDATE OF status, submitted_at, round_id, user_id",
             # An attempt ending (the busiest case) has nothing to take back.
             (
-                Only("OLD.status = 'finished'", tuple(_unapply(dialect, "OLD"))),
-                Only("NEW.status = 'finished'", tuple(_apply(dialect, "NEW"))),
+                Only("OLD.status = 'finished'", take_back),
+                Only("NEW.status = 'finished'", count),
             ),
             f"{changed(dialect, ('status', 'round_id', 'user_id'))} OR {day_changed}",
         ),
@@ -245,28 +280,168 @@ def triggers(dialect: str) -> list[Trigger]:
     ]
 
 
-def install(connection) -> None:
+def install(connection, deferred: bool = True) -> None:
     """Create the triggers (migrations call this; running it again replaces them)."""
-    execute(connection, create_ddl(connection.dialect.name, triggers(connection.dialect.name)))
+    dialect = connection.dialect.name
+    execute(connection, create_ddl(dialect, triggers(dialect, deferred)))
 
 
 def uninstall(connection) -> None:
     execute(connection, drop_ddl(connection.dialect.name, triggers(connection.dialect.name)))
 
 
+# --- folding the queue in --------------------------------------------------------------------
+
+#: Attempts counted per statement when the queue is folded in.
+FOLD_BATCH = 5000
+
+
+def _ids_in(dialect: str, column: str) -> str:
+    """SQL: `column` is one of the ids of the bound parameter ``ids``."""
+    if dialect == "postgresql":
+        return f"{column} = ANY(CAST(:ids AS INTEGER[]))"
+    return f"{column} IN (SELECT value FROM json_each(:ids))"
+
+
+def _ids_param(dialect: str, ids: list[int]):
+    return ids if dialect == "postgresql" else jsonfast.dumps(ids)
+
+
+def _counted(dialect: str) -> str:
+    """SQL: the ledger rows the finished attempts ``ids`` at official rounds add, one per
+    participant, campaign, dim and item, with ``n`` the attempts it counts."""
+    dims = " UNION ALL ".join(
+        f"SELECT '{d}'" + (" AS dim" if i == 0 else "")
+        for i, d in enumerate(PERSON_DIMS + EVENT_DIMS)
+    )
+    item = (
+        f"CASE d.dim WHEN 'day' THEN {local_day(dialect, 'a.submitted_at')}"
+        " WHEN 'round' THEN CAST(a.round_id AS TEXT) ELSE '' END"
+    )
+    return f"""SELECT a.user_id, k.id AS campaign_id, d.dim, {item} AS item,
+               COALESCE(u.unit_id, 0) AS unit_id,
+               {_person_cell("d.dim", "u", "k.year", item)} AS cell, COUNT(*) AS n
+        FROM attempts a
+        JOIN contest_rounds r ON r.id = a.round_id AND r.is_practice = FALSE
+        JOIN contests c ON c.id = r.contest_id
+        JOIN campaigns k ON k.id = c.campaign_id
+        JOIN users u ON u.id = a.user_id
+        CROSS JOIN ({dims}) d
+        WHERE {_ids_in(dialect, "a.id")} AND a.status = 'finished'
+        GROUP BY 1, 2, 3, 4, 5, 6"""
+
+
+_LEDGER_UPSERT = """INSERT INTO contest_tally_ledger
+        (user_id, campaign_id, dim, item, unit_id, cell, attempts)
+    SELECT user_id, campaign_id, dim, item, unit_id, cell, n FROM ({counted}) g WHERE TRUE
+    ORDER BY user_id, campaign_id, dim, item
+    ON CONFLICT (user_id, campaign_id, dim, item)
+    DO UPDATE SET attempts = contest_tally_ledger.attempts + excluded.attempts"""
+#: The tallies from the ledger rows `l` after the upsert: a row whose count is what this
+#: fold added is new, so its participant is one person more in its cell.
+_TALLIES_UPSERT = """INSERT INTO contest_tallies (campaign_id, dim, unit_id, cell, people, attempts)
+    SELECT l.campaign_id, l.dim, l.unit_id, l.cell,
+           SUM(CASE WHEN l.attempts = g.n THEN 1 ELSE 0 END), SUM(g.n)
+    FROM {ledger} l JOIN ({counted}) g ON g.user_id = l.user_id
+         AND g.campaign_id = l.campaign_id AND g.dim = l.dim AND g.item = l.item
+    WHERE TRUE
+    GROUP BY l.campaign_id, l.dim, l.unit_id, l.cell
+    ORDER BY l.campaign_id, l.dim, l.unit_id, l.cell
+    ON CONFLICT (campaign_id, dim, unit_id, cell)
+    DO UPDATE SET people = contest_tallies.people + excluded.people,
+                  attempts = contest_tallies.attempts + excluded.attempts"""
+
+
+def _fold_statements(dialect: str) -> list[str]:
+    """Statements counting the attempts ``ids`` (taken off the queue) into ledger and
+    tallies: one on PostgreSQL (the upsert's RETURNING feeds the tallies), two on SQLite."""
+    counted = _counted(dialect)
+    if dialect == "postgresql":
+        returned = (
+            _LEDGER_UPSERT.format(counted="SELECT * FROM g")
+            + " RETURNING user_id, campaign_id, dim, item, unit_id, cell, attempts"
+        )
+        return [
+            f"WITH g AS MATERIALIZED ({counted}), l AS ({returned})\n"
+            + _TALLIES_UPSERT.format(ledger="l", counted="SELECT * FROM g")
+        ]
+    return [
+        _LEDGER_UPSERT.format(counted=counted),
+        _TALLIES_UPSERT.format(ledger="contest_tally_ledger", counted=counted),
+    ]
+
+
+def fold(connection=None, batch: int = FOLD_BATCH) -> int:
+    """Count the attempts queued since the last fold (all campaigns), in the caller's
+    transaction (the session's, or `connection`'s); the number of attempts taken off the
+    queue. Readers call it before they read (`ensure_fresh`).
+
+    Ending an attempt only queues it (a row in ``contest_tally_pending``): counting it there
+    meant a dozen upserts per submit, on cells every submit of the campaign shares. Folded
+    in here, a batch of attempts costs one upsert per participant and item and one per
+    cell. On PostgreSQL the tallies' cells are locked in key order first, then the queue
+    rows (another reader folding at the same moment waits, then finds them gone), then
+    the ledger: the order in which taking an attempt back and moving a participant take
+    them, so none of them waits for another in a circle."""
+    connection = connection or db.session.connection()
+    dialect = connection.dialect.name
+    folded = 0
+    while True:
+        ids = connection.execute(
+            text("SELECT attempt_id FROM contest_tally_pending ORDER BY attempt_id LIMIT :n"),
+            {"n": batch},
+        ).scalars().all()
+        if not ids:
+            return folded
+        if dialect == "postgresql":
+            connection.execute(
+                text(
+                    "SELECT 1 FROM contest_tallies t JOIN (" + _counted(dialect) + ") g"
+                    " ON t.campaign_id = g.campaign_id AND t.dim = g.dim"
+                    " AND t.unit_id = g.unit_id AND t.cell = g.cell"
+                    " ORDER BY t.campaign_id, t.dim, t.unit_id, t.cell FOR UPDATE OF t"
+                ),
+                {"ids": ids},
+            )
+        # Only what is still queued: another reader may have taken some since.
+        taken = connection.execute(
+            text(
+                "DELETE FROM contest_tally_pending WHERE "
+                + _ids_in(dialect, "attempt_id") + " RETURNING attempt_id"
+            ),
+            {"ids": _ids_param(dialect, ids)},
+        ).scalars().all()
+        for statement in _fold_statements(dialect):
+            connection.execute(text(statement), {"ids": _ids_param(dialect, taken)})
+        folded += len(taken)
+
+
 # --- rebuilding ------------------------------------------------------------------------------
 
 
-def rebuild(campaign_id: int, connection=None) -> None:
+def rebuild(campaign_id: int, connection=None, queued: bool = True) -> None:
     """Count the campaign again from its attempts, in the caller's transaction (the
-    session's, or `connection`'s).
+    session's, or `connection`'s); its attempts waiting in the queue are counted here and
+    leave it (`queued` False: migrations from before the queue existed).
 
-    On PostgreSQL the ledger is locked first, so that attempts ending meanwhile wait and
-    are counted on top of the rebuilt figures rather than lost or counted twice."""
+    On PostgreSQL the queue and the ledger are locked first, so that attempts ending
+    meanwhile wait and are counted on top of the rebuilt figures rather than lost or
+    counted twice."""
     connection = connection or db.session.connection()
     dialect = connection.dialect.name
     if dialect == "postgresql":
+        if queued:
+            connection.exec_driver_sql("LOCK TABLE contest_tally_pending IN EXCLUSIVE MODE")
         connection.exec_driver_sql("LOCK TABLE contest_tally_ledger IN EXCLUSIVE MODE")
+    if queued:
+        connection.execute(
+            text(
+                "DELETE FROM contest_tally_pending WHERE attempt_id IN (SELECT a.id"
+                " FROM attempts a JOIN contest_rounds r ON r.id = a.round_id"
+                " JOIN contests c ON c.id = r.contest_id WHERE c.campaign_id = :campaign)"
+            ),
+            {"campaign": campaign_id},
+        )
     connection.execute(delete(TallyLedger).where(TallyLedger.campaign_id == campaign_id))
     connection.execute(delete(Tally).where(Tally.campaign_id == campaign_id))
     finished = (
@@ -322,7 +497,10 @@ def rebuild(campaign_id: int, connection=None) -> None:
 
 
 def ensure_fresh(campaign_id: int) -> None:
-    """Rebuild the campaign's tallies if a change of its rounds or contests made them stale."""
+    """Count the attempts queued since the last read, and rebuild the campaign's tallies
+    if a change of its rounds or contests made them stale."""
+    if fold():
+        db.session.commit()
     stale = db.session.scalar(select(TallyStale.campaign_id).where(
         TallyStale.campaign_id == campaign_id))  # fmt: skip
     if stale is not None:

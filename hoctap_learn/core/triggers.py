@@ -18,7 +18,7 @@ class Only:
     ``IF`` in triggers and runs them always, so they must be right without the guard."""
 
     when: str
-    statements: tuple[str, ...]
+    statements: tuple[str | Only, ...]
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def _body(dialect: str, parts: Iterable[str | Only]) -> str:
         if not isinstance(part, Only):
             out.append(f"{part};\n")
         elif dialect == "sqlite":
-            out += [f"{s};\n" for s in part.statements]
+            out.append(_body(dialect, part.statements))
         else:
             out.append(f"IF {part.when} THEN\n{_body(dialect, part.statements)}END IF;\n")
     return "".join(out)

@@ -22,7 +22,7 @@ depends_on = None
 def upgrade():
     # Re-created as core/triggers.py now writes them (on SQLite: the same triggers again).
     connection = op.get_bind()
-    contest_tallies.install(connection)
+    contest_tallies.install(connection, deferred=False)  # as then (0014 defers)
     report_tallies.install(connection)
 
 

@@ -20,7 +20,7 @@ depends_on = None
 
 def upgrade():
     # Re-created as contests/tallies.py now writes them (on SQLite: the same triggers).
-    contest_tallies.install(op.get_bind())
+    contest_tallies.install(op.get_bind(), deferred=False)  # as then (0014 defers)
 
 
 def downgrade():

@@ -5,7 +5,7 @@ from .certificate import Certificate
 from .contest import Contest, Round, RoundCategory
 from .entry import Criterion, Entry, EntryScore
 from .question import Question, QuestionCategory
-from .tally import Tally, TallyLedger, TallyStale
+from .tally import Tally, TallyLedger, TallyPending, TallyStale
 from .token import ApiToken
 
 __all__ = [
@@ -24,5 +24,6 @@ __all__ = [
     "RoundCategory",
     "Tally",
     "TallyLedger",
+    "TallyPending",
     "TallyStale",
 ]

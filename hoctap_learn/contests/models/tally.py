@@ -4,7 +4,8 @@ The report figures must answer "how many people, how many attempts" per unit for
 of a million attempts in well under a second; counting the attempts at read time cannot
 (see bench/results/report.md). These tables hold the counts, kept by database triggers
 (hoctap_learn/contests/tallies.py) in the same transaction as the change of an attempt or
-a profile, so every path that ends, moves or deletes an attempt keeps them right.
+a profile, so every path that ends, moves or deletes an attempt keeps them right (an
+attempt that ends is queued there and counted by the next reader).
 
 - `TallyLedger`: per participant and campaign, how many of their finished attempts at the
   official rounds fall in the campaign (dim ``campaign``), each round (``round``) and each
@@ -13,6 +14,9 @@ a profile, so every path that ends, moves or deletes an attempt keeps them right
 - `Tally`: per campaign, unit, dim and cell: people and attempts. Cells of ``campaign`` are
   ``target_group|gender|age_band`` (empty when unknown), of ``round`` the round id, of
   ``day`` the local day (YYYY-MM-DD).
+- `TallyPending`: attempts that ended since the tallies were last read. The triggers queue
+  them; the next reader counts them in (tallies.fold), so the request that ends an attempt
+  writes one row instead of a dozen shared counters.
 - `TallyStale`: campaigns whose tallies must be rebuilt before they are read (a round made
   practice, a contest moved to another campaign, a campaign's year changed).
 
@@ -52,6 +56,15 @@ class Tally(db.Model):
     cell: Mapped[str] = mapped_column(String(60), primary_key=True)
     people: Mapped[int]
     attempts: Mapped[int]
+
+
+class TallyPending(db.Model):
+    """An attempt that ended (or was added finished) and waits to be counted by the next
+    reader (tallies.fold)."""
+
+    __tablename__ = "contest_tally_pending"
+
+    attempt_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
 
 
 class TallyStale(db.Model):
