@@ -25,6 +25,8 @@ def init_app(app) -> None:
     @app.teardown_appcontext
     def _catch_up_search(exc):
         """After a transaction that changed the catalog committed, update the index."""
+        if not db.session.registry.has():
+            return  # the request opened no session (creating one costs more than nothing)
         session = db.session()
         if exc is not None or not session.info.pop("search_dirty", False):
             return

@@ -118,11 +118,17 @@ def _committed(func, *args, render=None, **kwargs):
     try:
         result = func(*args, **kwargs)
     except attempts.AttemptClosed:
-        db.session.commit()
+        _commit()
         raise
     out = render(result) if render else result
-    db.session.commit()
+    _commit()
     return out
+
+
+def _commit():
+    # A PostgreSQL submit runs on a connection of its own and may never open a session.
+    if db.session.registry.has():
+        db.session.commit()
 
 
 # --- tokens ----------------------------------------------------------------------------------

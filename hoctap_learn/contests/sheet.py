@@ -121,6 +121,8 @@ def _own(user, attempt_id: int) -> Sheet:
 
 def _forget(attempt_id: int) -> None:
     """Expire the ORM copy of an attempt this module has just changed, if one is loaded."""
+    if not db.session.registry.has():
+        return  # no session in this request: nothing loaded
     session = db.session()
     attempt = session.identity_map.get(identity_key(Attempt, attempt_id))
     if attempt is not None:
@@ -270,7 +272,9 @@ def _statement_by_statement():
     answers and the tally triggers included), so BEGIN and COMMIT would only be two round
     trips more of four. The statements run on a pooled connection of their own: the
     session's transaction bookkeeping cost as much CPU as a statement."""
-    if _dialect() != "postgresql" or db.session().in_transaction():
+    if _dialect() != "postgresql" or (
+        db.session.registry.has() and db.session().in_transaction()
+    ):
         yield
         return
     with db.engine.connect() as connection:
