@@ -269,8 +269,8 @@ def _refuse_save(user, attempt_id: int, now: datetime):
 def _statement_by_statement():
     """On PostgreSQL, when the request has not begun a transaction yet, let each statement
     be its own: there, reading needs none and ending an attempt is one statement (its
-    answers and the tally triggers included), so BEGIN and COMMIT would only be two round
-    trips more of four. The statements run on a pooled connection of their own: the
+    answers and its row in the tally queue included), so BEGIN and COMMIT would only be two
+    round trips more of four. The statements run on a pooled connection of their own: the
     session's transaction bookkeeping cost as much CPU as a statement."""
     if _dialect() != "postgresql" or (
         db.session.registry.has() and db.session().in_transaction()
