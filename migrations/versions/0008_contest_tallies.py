@@ -8,7 +8,7 @@ Create Date: 2026-11-28 03:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-from hoctap_learn.contests import tallies
+from hoctap_learn.contests import tallies, tally_triggers
 
 # revision identifiers, used by Alembic.
 revision = '0008'
@@ -47,14 +47,14 @@ def upgrade():
     )
     connection = op.get_bind()
     # Counted as attempts end, as then (0014 queues them for the next reader instead).
-    tallies.install(connection, deferred=False)
+    tally_triggers.install(connection, deferred=False)
     # Existing attempts are counted now (about 20 s for a million on SQLite).
     for (campaign_id,) in connection.exec_driver_sql('SELECT id FROM campaigns').fetchall():
         tallies.rebuild(campaign_id, connection, queued=False)
 
 
 def downgrade():
-    tallies.uninstall(op.get_bind())
+    tally_triggers.uninstall(op.get_bind())
     op.drop_table('contest_tally_stale')
     op.drop_table('contest_tallies')
     op.drop_index('ix_contest_tally_ledger_campaign', table_name='contest_tally_ledger')

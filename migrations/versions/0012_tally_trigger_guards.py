@@ -8,7 +8,7 @@ Create Date: 2026-12-02 05:00:00.000000
 """
 from alembic import op
 
-from hoctap_learn.contests import tallies as contest_tallies
+from hoctap_learn.contests import tally_triggers as contest_tallies
 
 
 # revision identifiers, used by Alembic.

@@ -10,7 +10,7 @@ Create Date: 2026-12-02 09:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-from hoctap_learn.contests import tallies
+from hoctap_learn.contests import tallies, tally_triggers
 
 
 # revision identifiers, used by Alembic.
@@ -26,11 +26,11 @@ def upgrade():
         sa.Column('attempt_id', sa.Integer(), autoincrement=False, nullable=False),
         sa.PrimaryKeyConstraint('attempt_id', name=op.f('pk_contest_tally_pending')),
     )
-    tallies.install(op.get_bind())
+    tally_triggers.install(op.get_bind())
 
 
 def downgrade():
     connection = op.get_bind()
     tallies.fold(connection)  # what is queued is counted before the queue goes
-    tallies.install(connection, deferred=False)
+    tally_triggers.install(connection, deferred=False)
     op.drop_table('contest_tally_pending')

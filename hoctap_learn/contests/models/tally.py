@@ -3,7 +3,7 @@
 The report figures must answer "how many people, how many attempts" per unit for a campaign
 of a million attempts in well under a second; counting the attempts at read time cannot
 (see bench/results/report.md). These tables hold the counts, kept by database triggers
-(hoctap_learn/contests/tallies.py) in the same transaction as the change of an attempt or
+(hoctap_learn/contests/tally_triggers.py) in the same transaction as the change of an attempt or
 a profile, so every path that ends, moves or deletes an attempt keeps them right (an
 attempt that ends is queued there and counted by the next reader).
 
