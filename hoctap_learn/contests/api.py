@@ -189,10 +189,9 @@ def start(slug: str, round_slug: str):
     user = _user()
     round_ = lookup.round_of(lookup.visible_contest(slug, user), round_slug)
     now = utcnow()
-    prediction = lookup.prediction_of(user.id, round_.id)
     started = attempts.start_sheet(user, round_.id, now)
     status = 201 if started.started_at == now else 200
-    data = attempt_dict(started, now, prediction)
+    data = attempt_dict(started, now)
     db.session.commit()
     return jsonify(data), status
 
@@ -203,7 +202,7 @@ def attempt_detail(attempt_id: int):
     now = utcnow()
     data = _committed(
         attempts.get_attempt, user, attempt_id, now,
-        render=lambda a: attempt_dict(a, now, lookup.prediction_of(user.id, a.round_id)),
+        render=lambda a: attempt_dict(a, now),
     )  # fmt: skip
     return jsonify(data)
 
@@ -257,9 +256,9 @@ def leaderboard(slug: str):
         raise ValidationError("“page” và “per_page” phải là số nguyên dương.") from None
     now = utcnow()
     _committed(attempts.finalize_expired, now, round_.id if round_ else None)
-    rows = ranking.leaderboard(
-        contest, round_.id if round_ else None, limit=per_page, offset=(page - 1) * per_page
-    )
+    public = ranking.predictions_public(contest, round_, now)
+    rows = ranking.leaderboard(contest, round_.id if round_ else None, limit=per_page,
+                               offset=(page - 1) * per_page, predictions=public)  # fmt: skip
     return jsonify(
         contest=contest.slug,
         round=round_.slug if round_ else None,

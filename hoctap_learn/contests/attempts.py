@@ -29,9 +29,9 @@ from .sheet import (  # noqa: F401  (re-exported use cases)
 )
 from .shown import QuestionView, Sheet, shown_options
 
-#: Loads an attempt with its questions and round in three queries instead of one per question.
+#: Loads an attempt with its questions (their snapshots) and round in two queries.
 _WITH_QUESTIONS = (
-    selectinload(Attempt.questions).joinedload(AttemptQuestion.question),
+    selectinload(Attempt.questions),
     joinedload(Attempt.round).joinedload(Round.contest),
 )
 
@@ -73,7 +73,7 @@ _Q = Question.__table__
 
 
 def _draw(round_: Round, rng: random.Random) -> list:
-    """The drawn questions as rows (id, type, options, points), in the order shown."""
+    """The drawn questions as rows (the columns of their snapshot), in the order shown."""
     chosen = select(RoundCategory.category_id).where(RoundCategory.round_id == round_.id)
     query = select(Question.id).where(
         Question.contest_id == round_.contest_id,
@@ -89,7 +89,8 @@ def _draw(round_: Round, rng: random.Random) -> list:
         drawn.sort()
     # Only the drawn questions are read (their JSON is what costs), as plain rows.
     rows = db.session.connection().execute(
-        select(_Q.c.id, _Q.c.type, _Q.c.options, _Q.c.points).where(_Q.c.id.in_(drawn))
+        select(_Q.c.id, _Q.c.type, _Q.c.text, _Q.c.options, _Q.c.answer,
+               _Q.c.general_feedback, _Q.c.points).where(_Q.c.id.in_(drawn))  # fmt: skip
     )
     by_id = {row.id: row for row in rows}
     return [by_id[i] for i in drawn]
@@ -157,13 +158,33 @@ def _begin(user, round_id: int, now: datetime, rng: random.Random | None) -> int
         return current.id
     rows = []
     for position, q in enumerate(questions, start=1):
-        order = list(range(len(q.options)))
-        if round_.shuffle_options and q.type in ("single_choice", "multiple_choice"):
-            rng.shuffle(order)
+        order, options = _drawn_options(q, round_.shuffle_options, rng)
         rows.append({"attempt_id": attempt_id, "question_id": q.id, "position": position,
-                     "option_order": order, "max_points": q.points})  # fmt: skip
+                     "option_order": order, "max_points": q.points, "type": q.type,
+                     "text": q.text, "options": options, "answer": q.answer,
+                     "feedback": q.general_feedback})  # fmt: skip
     conn.execute(AttemptQuestion.__table__.insert(), rows)
     return attempt_id
+
+
+#: Per-attempt option ids are drawn from here: any order of them (numeric or as text) is
+#: as random as the draw, so no fixed rule ("the smallest id") points at the right option.
+_OPTION_IDS = range(1, 2**31)
+
+
+def _drawn_options(q, shuffle: bool, rng: random.Random) -> tuple[list[int], list[dict]]:
+    """(bank indices in the order shown, the options as shown with fresh random ids).
+
+    Without `shuffle` the options keep the bank's order, which the import has itself drawn
+    at random (bank.store_questions), so "the first option" is no rule either."""
+    if q.type not in ("single_choice", "multiple_choice"):
+        return [], []
+    order = list(range(len(q.options)))
+    if shuffle:
+        rng.shuffle(order)
+    ids = rng.sample(_OPTION_IDS, len(order))
+    options = [{**q.options[i], "id": option_id} for i, option_id in zip(order, ids, strict=True)]
+    return order, options
 
 
 def get_attempt(user, attempt_id: int, now: datetime) -> Attempt:
@@ -194,18 +215,13 @@ def answers_revealed(attempt: Attempt, now: datetime) -> bool:
 
 
 def question_views(attempt: Attempt) -> list[QuestionView]:
-    """Questions without their answers, options in the attempt's order (ids are stable)."""
+    """Questions as drawn (their snapshot) without their answers, options in the attempt's
+    order with the attempt's option ids."""
     return [
-        QuestionView(
-            aq.id,
-            aq.position,
-            aq.question.type,
-            aq.question.text,
-            shown_options(aq.question.type, aq.question.options, aq.option_order),
-            aq.response,
-        )  # fmt: skip
+        QuestionView(aq.id, aq.position, aq.type, aq.text,
+                     shown_options(aq.type, aq.options, aq.option_order), aq.response)
         for aq in attempt.questions
-    ]
+    ]  # fmt: skip
 
 
 def seconds_left(attempt: Attempt, now: datetime) -> int:

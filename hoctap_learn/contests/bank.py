@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import random
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..core.errors import NotFound, ValidationError
 from ..extensions import db
 from . import gift
 from .aiken import parse_aiken
-from .models import Contest, Question, QuestionCategory
+from .models import Attempt, AttemptQuestion, Contest, Question, QuestionCategory
 from .models.question import QUESTION_TYPES
 from .parsed import ParsedQuestion, ParseResult
 
@@ -78,10 +80,52 @@ class ImportReport:
     by_type: dict[str, int] = field(default_factory=lambda: dict.fromkeys(QUESTION_TYPES, 0))
     errors: list[dict] = field(default_factory=list)
     dry_run: bool = False
+    #: Updated questions that attempts in progress had drawn: those attempts go on with
+    #: (and are scored against) the question as drawn, see `in_use_message`.
+    in_use: int = 0
+    #: Attempts in progress that drew one of them.
+    in_use_attempts: int = 0
 
     def as_dict(self) -> dict:
         """The JSON contract of ``hoctap contest import-questions --json``."""
-        return {"imported": self.imported, "by_type": self.by_type, "errors": self.errors}
+        return {"imported": self.imported, "by_type": self.by_type, "errors": self.errors,
+                "updated_in_use": self.in_use,
+                "attempts_in_progress_kept": self.in_use_attempts}  # fmt: skip
+
+    @property
+    def in_use_message(self) -> str | None:
+        """What the organizer is told when updated questions are in running attempts."""
+        if not self.in_use:
+            return None
+        return (f"{self.in_use} câu hỏi vừa cập nhật đang có trong {self.in_use_attempts} "
+                "lượt thi chưa nộp bài: các lượt thi đó vẫn hiển thị và chấm điểm theo nội "
+                "dung câu hỏi lúc rút đề; nội dung mới áp dụng cho các lượt thi bắt đầu từ "
+                "bây giờ.")  # fmt: skip
+
+
+def _same_options(old: list, new: list) -> bool:
+    """The same options, whatever their order."""
+    def key(options):
+        return sorted(json.dumps(o, sort_keys=True, ensure_ascii=False) for o in options or [])
+
+    return key(old) == key(new)
+
+
+def _stored_options(item: ParsedQuestion, existing: Question | None, rng) -> list:
+    """The options in the order the bank keeps them.
+
+    Question files usually list the right option first; stored like that, "always the
+    first option" would score full marks in a round that does not shuffle, and would be
+    the first thing to try in one that does. So a choice question's options are stored in
+    an order drawn at random, kept on re-import while the options stay the same (otherwise
+    every import would count as an update)."""
+    if item.type not in ("single_choice", "multiple_choice"):
+        return item.options
+    if existing is not None and _same_options(existing.options, item.options):
+        return existing.options
+    options = list(item.options)
+    rng.shuffle(options)
+    return options
 
 
 def _category(contest: Contest, name: str | None, cache: dict) -> QuestionCategory | None:
@@ -103,32 +147,42 @@ def _category(contest: Contest, name: str | None, cache: dict) -> QuestionCatego
     return category
 
 
-def store_questions(contest: Contest, parsed: list[ParsedQuestion], report: ImportReport) -> None:
-    """Insert or update questions by natural key (title or text digest)."""
+def store_questions(
+    contest: Contest,
+    parsed: list[ParsedQuestion],
+    report: ImportReport,
+    rng: random.Random | None = None,
+) -> None:
+    """Insert or update questions by natural key (title or text digest).
+
+    Attempts hold a snapshot of each question they drew, so an update never changes an
+    attempt in progress; the report counts those it concerns (`ImportReport.in_use`)."""
+    rng = rng or random.SystemRandom()
     existing = {
         q.key: q
         for q in db.session.scalars(select(Question).where(Question.contest_id == contest.id))
     }
     cache: dict = {}
     seen: set[str] = set()
+    updated: list[int] = []
     for item in parsed:
         key = item.key
         if key in seen:
             continue  # the same question twice in one file: first one wins
         seen.add(key)
         category = _category(contest, item.category, cache)
+        question = existing.get(key)
         values = {
             "title": item.title[:255],
             "type": item.type,
             "text": item.text,
-            "options": item.options,
+            "options": _stored_options(item, question, rng),
             "answer": item.answer,
             "general_feedback": item.general_feedback,
             "points": item.points,
             "category_id": category.id if category else None,
             "active": True,
         }
-        question = existing.get(key)
         if question is None:
             db.session.add(Question(contest_id=contest.id, key=key, **values))
             report.created += 1
@@ -136,9 +190,17 @@ def store_questions(contest: Contest, parsed: list[ParsedQuestion], report: Impo
             for k, v in values.items():
                 setattr(question, k, v)
             report.updated += 1
+            updated.append(question.id)
         else:
             report.unchanged += 1
     db.session.flush()
+    if updated:
+        report.in_use, report.in_use_attempts = db.session.execute(
+            select(func.count(func.distinct(AttemptQuestion.question_id)),
+                   func.count(func.distinct(AttemptQuestion.attempt_id)))
+            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+            .where(Attempt.status == "in_progress", AttemptQuestion.question_id.in_(updated))
+        ).one()  # fmt: skip
 
 
 def import_questions(

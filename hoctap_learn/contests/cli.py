@@ -97,6 +97,8 @@ def import_command(file, contest_slug, category, fmt, dry_run, skip_invalid, as_
         for qtype, n in report.by_type.items():
             if n:
                 click.echo(f"  {qtype}: {n}")
+        if report.in_use_message:
+            click.echo(report.in_use_message)
         for error in report.errors:
             click.echo(f"Dòng {error['line']}: {error['message']}", err=True)
     if report.errors:

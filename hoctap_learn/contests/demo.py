@@ -45,10 +45,11 @@ def _round(entry: dict, path: Path) -> Round:
 
 
 def _wrong(qtype: str, options: list, correct, rng: random.Random):
+    ids = [scoring.option_id(o, i) for i, o in enumerate(options)]
     if qtype == "single_choice":
-        return rng.choice([i for i in range(len(options)) if i != correct] or [correct])
+        return rng.choice([i for i in ids if i != correct] or [correct])
     if qtype == "multiple_choice":
-        return [i for i in range(len(options)) if rng.random() < 0.5 and i not in correct[:1]]
+        return [i for i in ids if rng.random() < 0.5 and i not in correct[:1]]
     if qtype == "true_false":
         return not correct
     if qtype == "numerical":
@@ -59,7 +60,7 @@ def _wrong(qtype: str, options: list, correct, rng: random.Random):
 def _answers(attempt: Attempt, accuracy: float, rng: random.Random) -> dict:
     answers = {}
     for aq in attempt.questions:
-        q = aq.question
+        q = aq  # the question as drawn
         correct = scoring.correct_answer(q.type, q.options, q.answer)
         if q.type == "numerical":
             correct = str(correct).split(" ± ")[0]

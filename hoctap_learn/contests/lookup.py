@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ..core.errors import NotFound
 from ..extensions import db
 from ..units.services import can_manage_unit
-from .models import Contest, Prediction, Round
+from .models import Contest, Round
 
 
 def can_manage(user, contest: Contest) -> bool:
@@ -31,11 +31,3 @@ def round_of(contest: Contest, slug: str) -> Round:
         if round_.slug == slug:
             return round_
     raise NotFound(f"Không tìm thấy vòng thi “{slug}”.")
-
-
-def prediction_of(user_id: int, round_id: int) -> int | None:
-    return db.session.scalar(
-        select(Prediction.value).where(
-            Prediction.user_id == user_id, Prediction.round_id == round_id
-        )
-    )

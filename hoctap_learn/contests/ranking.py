@@ -3,7 +3,13 @@ and the exports alike.
 
 Order: score (desc), then how close the participant's prediction of the number of
 participants is, then time taken, then submission time. Only each participant's best
-attempt of a round counts (best by the same rules).
+attempt of a round counts (best by score, time taken and submission time), with the
+prediction that attempt carried.
+
+Until a round closes its predictions and gaps are nobody's business but the organizers':
+the gaps would tell the true participant count. The public board then leaves them out,
+from the rows and from the order (`predictions_public`), so even the order of two equal
+scores gives nothing away.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from sqlalchemy.orm import aliased
 from ..accounts.models import User
 from ..extensions import db
 from ..units.models import Unit
-from .models import Attempt, Contest, Prediction, Round
+from .models import Attempt, Contest, Round
 
 #: The gap counted for a participant who made no prediction in a round that asks for one.
 NO_PREDICTION = 10**12
@@ -58,8 +64,8 @@ def _best_attempts(contest_id: int, round_id: int | None):
     actual = func.coalesce(Round.prediction_answer, participants)
     gap = case(
         (Round.prediction_enabled.is_(False), literal(0)),
-        (Prediction.value.is_(None), literal(NO_PREDICTION)),
-        else_=func.abs(Prediction.value - actual),
+        (Attempt.prediction.is_(None), literal(NO_PREDICTION)),
+        else_=func.abs(Attempt.prediction - actual),
     )
     order = (Attempt.score.desc(), Attempt.duration_ms, Attempt.submitted_at, Attempt.id)
     query = (
@@ -70,7 +76,7 @@ def _best_attempts(contest_id: int, round_id: int | None):
             Attempt.max_score,
             Attempt.duration_ms,
             Attempt.submitted_at,
-            Prediction.value.label("prediction"),
+            Attempt.prediction,
             gap.label("gap"),
             func.count().over(partition_by=(Attempt.user_id, Attempt.round_id)).label("n"),
             func.row_number()
@@ -78,10 +84,6 @@ def _best_attempts(contest_id: int, round_id: int | None):
             .label("rn"),
         )
         .join(Round, Round.id == Attempt.round_id)
-        .outerjoin(
-            Prediction,
-            (Prediction.round_id == Attempt.round_id) & (Prediction.user_id == Attempt.user_id),
-        )
         .where(Attempt.status == "finished", Round.contest_id == contest_id)
     )
     if round_id is not None:
@@ -97,10 +99,13 @@ def leaderboard(
     limit: int | None = None,
     offset: int = 0,
     full_names: bool = False,
+    predictions: bool = True,
 ) -> list[RankRow]:
     """Ranking of a round (`round_id`) or of the contest's official rounds (None).
 
-    Names follow the contest's setting; organizers' exports ask for `full_names`.
+    Names follow the contest's setting; organizers' exports ask for `full_names`. Without
+    `predictions` (the public board before the close, see `predictions_public`) the rows
+    carry no prediction or gap, and the gap does not break ties either.
     """
     best = _best_attempts(contest.id, round_id)
     best_only = best.c.rn == 1
@@ -125,7 +130,8 @@ def leaderboard(
         .outerjoin(Unit, Unit.id == User.unit_id)
         .where(best_only)
         .group_by(best.c.user_id, User.full_name, Unit.short_name, Unit.name)
-        .order_by(score.desc(), gap, duration, submitted, best.c.user_id)
+        .order_by(*((score.desc(), gap) if predictions else (score.desc(),)),
+                  duration, submitted, best.c.user_id)  # fmt: skip
         .offset(offset)
     )
     if limit is not None:
@@ -149,14 +155,24 @@ def leaderboard(
                 max_score=float(row.max_score),
                 duration_ms=int(row.duration_ms),
                 submitted_at=submitted_at,
-                prediction=row.prediction,
+                prediction=row.prediction if predictions else None,
                 prediction_gap=None
-                if gap_value is None or gap_value >= NO_PREDICTION
+                if not predictions or gap_value is None or gap_value >= NO_PREDICTION
                 else gap_value,
                 attempts=int(row.attempts),
             )
         )
     return rows
+
+
+def predictions_public(contest: Contest, round_: Round | None, now: datetime) -> bool:
+    """Whether everyone may see the predictions (and their gaps) of a board: once its
+    round has closed; for the contest's board, once every official round asking for one has.
+    """
+    if round_ is not None:
+        return round_.is_closed(now)
+    return all(r.is_closed(now) for r in contest.rounds
+               if r.prediction_enabled and not r.is_practice)  # fmt: skip
 
 
 def participant_count(round_id: int) -> int:

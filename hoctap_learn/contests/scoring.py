@@ -1,8 +1,9 @@
 """Scoring of one answer against one question, for the five question types.
 
 Pure functions of the stored question data and the participant's response, so they are
-tested without a database. Responses refer to options by their index in
-``Question.options`` (not by the shuffled position shown).
+tested without a database. Responses refer to options by their id: the random id drawn for
+the attempt (``{"id": …}`` in the attempt's snapshot of the options), or, for options
+without one (the bank's own, and attempts drawn before migration 0015), their index.
 """
 
 from __future__ import annotations
@@ -40,23 +41,35 @@ def _clamp(fraction: float) -> float:
     return max(0.0, min(1.0, fraction))
 
 
+def option_id(option: dict, index: int):
+    """The id a response uses for an option: its drawn id, else its index."""
+    return option.get("id", index)
+
+
+def _fractions(options: list) -> dict:
+    """{option id: fraction} of a choice question."""
+    return {option_id(o, i): o["fraction"] for i, o in enumerate(options)}
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def fraction_for(qtype: str, options: list, answer, response) -> float:
     """The share of the question's points earned by `response`, between 0 and 1."""
     if response is None:
         return 0.0
     if qtype == "single_choice":
-        if isinstance(response, bool) or not isinstance(response, int):
+        if not _is_id(response):
             return 0.0
-        if not 0 <= response < len(options):
-            return 0.0
-        return _clamp(options[response]["fraction"])
+        return _clamp(_fractions(options).get(response, 0.0))
     if qtype == "multiple_choice":
         if not isinstance(response, list):
             return 0.0
-        chosen = {i for i in response if isinstance(i, int) and not isinstance(i, bool)}
-        chosen = {i for i in chosen if 0 <= i < len(options)}
+        fractions = _fractions(options)
+        chosen = {i for i in response if _is_id(i) and i in fractions}
         # Partial credit: each correct option adds its weight, each wrong one subtracts.
-        return _clamp(sum(options[i]["fraction"] for i in chosen))
+        return _clamp(sum(fractions[i] for i in chosen))
     if qtype == "true_false":
         return 1.0 if isinstance(response, bool) and response == answer["value"] else 0.0
     if qtype == "short_answer":
@@ -83,19 +96,13 @@ def valid_response(qtype: str, options: list, response) -> bool:
     if response is None:
         return True
     if qtype == "single_choice":
-        return (
-            isinstance(response, int)
-            and not isinstance(response, bool)
-            and (0 <= response < len(options))
-        )
+        return _is_id(response) and response in _fractions(options)
     if qtype == "multiple_choice":
+        ids = _fractions(options)
         return (
             isinstance(response, list)
             and len(response) <= len(options)
-            and all(
-                isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(options)
-                for i in response
-            )
+            and all(_is_id(i) and i in ids for i in response)
         )
     if qtype == "true_false":
         return isinstance(response, bool)
@@ -113,9 +120,10 @@ def valid_response(qtype: str, options: list, response) -> bool:
 def correct_answer(qtype: str, options: list, answer):
     """The correct answer in response form, for the result page once revealed."""
     if qtype == "single_choice":
-        return max(range(len(options)), key=lambda i: options[i]["fraction"])
+        best = max(range(len(options)), key=lambda i: options[i]["fraction"])
+        return option_id(options[best], best)
     if qtype == "multiple_choice":
-        return [i for i, o in enumerate(options) if o["fraction"] > 0]
+        return [option_id(o, i) for i, o in enumerate(options) if o["fraction"] > 0]
     if qtype == "true_false":
         return answer["value"]
     if qtype == "short_answer":

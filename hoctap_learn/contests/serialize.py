@@ -49,7 +49,7 @@ def contest_dict(c, now: datetime, with_rules: bool = False) -> dict:
     return data
 
 
-def attempt_dict(attempt, now: datetime, prediction: int | None = None) -> dict:
+def attempt_dict(attempt, now: datetime) -> dict:
     """An attempt (loaded, or a `shown.Sheet`) as the API returns it: no answers."""
     if isinstance(attempt, Sheet):
         contest, round_, enabled = attempt.contest_slug, attempt.round_slug, (
@@ -71,7 +71,7 @@ def attempt_dict(attempt, now: datetime, prediction: int | None = None) -> dict:
         "seconds_left": attempts.seconds_left(attempt, now),
         "grace_seconds": int(attempts.grace().total_seconds()),
         "prediction_enabled": enabled,
-        "prediction": prediction,
+        "prediction": attempt.prediction,
         "questions": [
             {
                 "id": v.id,
@@ -87,7 +87,10 @@ def attempt_dict(attempt, now: datetime, prediction: int | None = None) -> dict:
 
 
 def result_dict(sheet, now: datetime) -> dict:
-    """A finished attempt (a `shown.Sheet` with its questions) as the API returns it."""
+    """A finished attempt (a `shown.Sheet` with its questions) as the API returns it.
+
+    Until the round reveals its answers only the total is given: points per question would
+    tell which answers were right, for the next attempt to keep them and fix the others."""
     revealed = sheet.answers_revealed(now)
     questions = []
     for q in sheet.questions:
@@ -99,10 +102,10 @@ def result_dict(sheet, now: datetime) -> dict:
             "text": view.text,
             "options": view.options,
             "answer": view.response,
-            "points": q.points,
             "max_points": q.max_points,
         }
         if revealed:
+            item["points"] = q.points
             item["correct_answer"] = scoring.correct_answer(q.type, q.options, q.answer)
             item["feedback"] = q.feedback
         questions.append(item)

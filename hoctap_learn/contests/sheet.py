@@ -34,7 +34,6 @@ from sqlalchemy.orm.util import identity_key
 
 from ..core import fastsql, jsonfast
 from ..core.errors import Conflict, NotFound, Unauthenticated, ValidationError
-from ..core.types import utcnow
 from ..extensions import db
 from . import scoring, tokens
 from . import sheet_sql as sql
@@ -206,11 +205,10 @@ def _check_prediction(enabled: bool, value) -> None:
         raise ValidationError("Số dự đoán phải là số nguyên không âm.", field="prediction")
 
 
-def _set_prediction(user_id: int, round_id: int, value: int) -> None:
-    """Store the participant's (checked) prediction for the round."""
-    _execute(sql.SET_PREDICTION[_dialect()],
-             {"p_user": user_id, "p_round": round_id, "p_value": value,
-              "p_created": utcnow()})  # fmt: skip
+def _set_prediction(attempt_id: int, value: int) -> None:
+    """Store the (checked) prediction on the attempt while it is in progress: it is fixed
+    when the attempt ends, and a later attempt carries its own."""
+    _execute(sql.SET_PREDICTION, {"the_attempt": attempt_id, "p_value": value})
 
 
 @dataclass(frozen=True)
@@ -252,7 +250,7 @@ def save_answers(user, attempt_id: int, answers: dict, now: datetime, prediction
     if prediction is not None:
         _check_prediction(row.prediction_enabled, prediction)
         if prediction != row.prediction:  # clients resend it with every autosave
-            _set_prediction(row.user_id, row.round_id, prediction)
+            _set_prediction(attempt_id, prediction)
     _forget(attempt_id)
     return Saved(len(answers), row.deadline_at)
 
@@ -306,13 +304,15 @@ def _submit(user, attempt_id: int, now: datetime, answers: dict | None, predicti
             if answers and sheet.finished_by == "deadline":
                 raise AttemptClosed(LATE_MESSAGE)
             return sheet
+        changes = _validated(answers, {str(q.id): q for q in sheet.questions}) if answers else {}
         if prediction is not None:
             _check_prediction(sheet.prediction_enabled, prediction)
-        changes = _validated(answers, {str(q.id): q for q in sheet.questions}) if answers else {}
+            # In the submit's transaction, before the statement that ends the attempt: the
+            # prediction is fixed together with the score.
+            _set_prediction(sheet.id, prediction)
+            sheet.prediction = prediction
         # A submit inside the grace period counts as on time: time taken ≤ the limit.
         if _end(sheet, min(now, sheet.deadline_at), "participant", now, changes):
-            if prediction is not None:
-                _set_prediction(sheet.user_id, sheet.round_id, prediction)
             return sheet
         # Ended by a concurrent request, or an autosave came in since it was read: again.
     raise Conflict("Không thể nộp bài lúc này, vui lòng thử lại.")

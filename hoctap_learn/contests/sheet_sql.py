@@ -20,19 +20,16 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import JSON
 
 from ..core import jsonfast
 from . import tokens
-from .models import Attempt, AttemptQuestion, Contest, Prediction, Question, Round
+from .models import Attempt, AttemptQuestion, Contest, Round
 
 A = Attempt.__table__
 AQ = AttemptQuestion.__table__
-Q = Question.__table__
 R = Round.__table__
 C = Contest.__table__
-P = Prediction.__table__
 
 ID = bindparam("the_attempt")  # not "attempt_id": a column of attempt_questions
 _HEAD = (
@@ -40,18 +37,18 @@ _HEAD = (
         A.c.id, A.c.user_id, A.c.round_id, A.c.number, A.c.status, A.c.finished_by,
         A.c.started_at, A.c.deadline_at, A.c.submitted_at, A.c.score, A.c.max_score,
         A.c.duration_ms, C.c.slug.label("contest_slug"), R.c.slug.label("round_slug"),
-        R.c.reveal_answers, R.c.closes_at, R.c.prediction_enabled, A.c.save_count,
+        R.c.reveal_answers, R.c.closes_at, R.c.prediction_enabled, A.c.prediction,
+        A.c.save_count,
     )
     .join(R, R.c.id == A.c.round_id)
     .join(C, C.c.id == R.c.contest_id)
     .where(A.c.id == ID)
 )  # fmt: skip
-_QUESTIONS_FROM = (
-    f"FROM {AQ.name} AS aq JOIN {Q.name} AS q ON q.id = aq.question_id "
-    f"WHERE aq.attempt_id = {A.name}.id"
-)
+#: The questions as drawn: each row holds its own snapshot of the question (0015), so
+#: re-importing or editing the bank never changes an attempt.
+_QUESTIONS_FROM = f"FROM {AQ.name} AS aq WHERE aq.attempt_id = {A.name}.id"
 #: SQLite stores JSON columns as text, which json() embeds as JSON rather than as strings.
-_JSON_COLUMNS = {"q.options", "q.answer", "aq.option_order", "aq.response"}
+_JSON_COLUMNS = {"aq.options", "aq.answer", "aq.option_order", "aq.response"}
 
 
 def questions_json(dialect: str, fields: tuple[str, ...]) -> str:
@@ -71,8 +68,8 @@ def decoded(value):
 
 _DIALECTS = ("postgresql", "sqlite")
 #: `SheetQuestion` fields, in order.
-_SHEET_FIELDS = ("aq.id", "aq.position", "q.type", "q.text", "q.options", "q.answer",
-                 "q.general_feedback", "aq.option_order", "aq.response", "aq.points",
+_SHEET_FIELDS = ("aq.id", "aq.position", "aq.type", "aq.text", "aq.options", "aq.answer",
+                 "aq.feedback", "aq.option_order", "aq.response", "aq.points",
                  "aq.max_points")  # fmt: skip
 #: The attempt, its round's settings and its questions in one statement.
 READ = {
@@ -110,14 +107,10 @@ def _lock_for_save(owner) -> dict:
                 f"WHERE r.id = {A.name}.round_id)",
                 R.c.prediction_enabled.type,
             ).label("prediction_enabled"),
-            literal_column(
-                f"(SELECT p.value FROM {P.name} AS p WHERE p.round_id = {A.name}.round_id "
-                f"AND p.user_id = {A.name}.user_id)",
-                P.c.value.type,
-            ).label("prediction"),
+            A.c.prediction,
         )
     )
-    shapes = ("aq.id", "aq.position", "q.type", "q.options")
+    shapes = ("aq.id", "aq.position", "aq.type", "aq.options")
     return {
         dialect: base.returning(literal_column(questions_json(dialect, shapes)).label("shapes"))
         for dialect in _DIALECTS
@@ -182,21 +175,10 @@ WRITE_ANSWERS = {
 }
 
 
-def _upsert_prediction(dialect):
-    insert = dialect.insert(P).values(
-        user_id=bindparam("p_user"),
-        round_id=bindparam("p_round"),
-        value=bindparam("p_value"),
-        created_at=bindparam("p_created"),
-    )
-    return insert.on_conflict_do_update(
-        index_elements=[P.c.round_id, P.c.user_id], set_={"value": insert.excluded.value}
-    )
-
-
-#: A participant's prediction for a round, added or changed in one statement.
-SET_PREDICTION = {
-    "postgresql": _upsert_prediction(postgresql),
-    "sqlite": _upsert_prediction(sqlite),
-}
+#: The prediction of an attempt in progress (an ended attempt's prediction is fixed).
+SET_PREDICTION = (
+    update(A)
+    .where(A.c.id == ID, A.c.status == "in_progress")
+    .values(prediction=bindparam("p_value"))
+)
 EXPIRED = select(A.c.id).where(A.c.status == "in_progress", A.c.deadline_at < bindparam("limit"))

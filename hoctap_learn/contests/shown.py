@@ -20,9 +20,16 @@ class QuestionView:
 
 
 def shown_options(qtype: str, options: list, option_order: list) -> list[dict]:
-    """Options in the order shown; their ids are indices into the stored options."""
+    """Options in the order shown, with the ids responses use.
+
+    Options drawn since migration 0015 are stored in the order shown, each with an id drawn
+    at random for the attempt, which says nothing about its place in the bank. Older
+    attempts keep the bank's options in bank order, shown in `option_order`, their index
+    as id."""
     if qtype == "true_false":
         return [{"id": True, "text": "Đúng"}, {"id": False, "text": "Sai"}]
+    if options and "id" in options[0]:
+        return [{"id": o["id"], "text": o["text"]} for o in options]
     return [{"id": i, "text": options[i]["text"]} for i in option_order]
 
 
@@ -77,6 +84,8 @@ class Sheet:
     reveal_answers: str
     closes_at: datetime | None
     prediction_enabled: bool
+    #: The prediction this attempt carries (fixed once it has ended).
+    prediction: int | None
     #: Autosaves when read: ending the attempt checks that none came in since.
     save_count: int = 0
     questions: list[SheetQuestion] | None = None

@@ -23,7 +23,7 @@ def answers_from_form(attempt, form: dict[str, list[str]]) -> dict:
     answers = {}
     for aq in attempt.questions:
         values = [v for v in form.get(f"q-{aq.id}", []) if v != ""]
-        qtype = aq.question.type
+        qtype = aq.type
         try:
             if not values:
                 value = [] if qtype == "multiple_choice" else None
@@ -71,8 +71,11 @@ def leaderboard(slug: str):
     now = utcnow()
     attempts.finalize_expired(now, round_.id if round_ else None)
     db.session.commit()
-    rows = ranking.leaderboard(contest, round_.id if round_ else None, limit=100)
-    return render_template("contests/leaderboard.html", contest=contest, round=round_, rows=rows)
+    public = ranking.predictions_public(contest, round_, now)
+    rows = ranking.leaderboard(contest, round_.id if round_ else None, limit=100,
+                               predictions=public)  # fmt: skip
+    return render_template("contests/leaderboard.html", contest=contest, round=round_, rows=rows,
+                           predictions=public)  # fmt: skip
 
 
 @bp.route("/<slug>/<round_slug>")
@@ -116,7 +119,7 @@ def take(attempt_id: int):
         round=attempt.round,
         questions=attempts.question_views(attempt),
         seconds_left=attempts.seconds_left(attempt, now),
-        prediction=lookup.prediction_of(current_user.id, attempt.round_id),
+        prediction=attempt.prediction,
     )
 
 

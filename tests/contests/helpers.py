@@ -57,3 +57,19 @@ def participant(unit=None, **kw):
 
 def by_title(attempt) -> dict:
     return {aq.question.title: aq for aq in attempt.questions}
+
+
+#: The choice options of `BANK` in the order the GIFT text lists them.
+BANK_OPTIONS = {"SC": ["Đúng", "Sai một", "Sai hai"], "MC": ["A", "B", "C", "D"]}
+
+
+def as_ids(aq, value):
+    """A response written with the positions of the options in `BANK`'s text (``0`` is the
+    first option listed there) as the attempt's own option ids; other types unchanged."""
+    texts = BANK_OPTIONS.get(aq.question.title)
+    if texts is None or value is None:
+        return value
+    ids = {o["text"]: o["id"] for o in aq.options}
+    if isinstance(value, list):
+        return [ids[texts[i]] for i in value]
+    return ids[texts[value]]

@@ -10,11 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from hoctap_learn.contests import attempts, lookup
+from hoctap_learn.contests import attempts
 from hoctap_learn.contests.models import (
     Attempt,
     AttemptQuestion,
-    Prediction,
     QuestionCategory,
     RoundCategory,
     TallyPending,
@@ -22,7 +21,7 @@ from hoctap_learn.contests.models import (
 from hoctap_learn.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from tests.factories import make_user
 
-from .helpers import T0, by_title, make_contest, participant
+from .helpers import T0, as_ids, by_title, make_contest, participant
 
 NOW = T0 + timedelta(hours=1)
 GRACE = timedelta(seconds=15)
@@ -36,7 +35,7 @@ def start(db, user, round_, now=NOW, **kw):
 
 def all_correct(attempt) -> dict:
     answers = {"SC": 0, "MC": [0, 1], "TF": True, "SA": "da nang", "NU": "72"}
-    return {str(aq.id): answers[title] for title, aq in by_title(attempt).items()}
+    return {str(aq.id): as_ids(aq, answers[title]) for title, aq in by_title(attempt).items()}
 
 
 def test_start_draws_and_stores_questions(db):
@@ -49,9 +48,13 @@ def test_start_draws_and_stores_questions(db):
     views = attempts.question_views(attempt)
     as_text = json.dumps([v.__dict__ for v in views], ensure_ascii=False, default=str)
     assert "fraction" not in as_text and "Đà Nẵng" not in as_text
-    choice = next((v for v in views if v.type == "single_choice"), None)
-    if choice:
-        assert sorted(o["id"] for o in choice.options) == [0, 1, 2]
+    for aq, view in zip(attempt.questions, views, strict=True):
+        # The question as drawn is the attempt's own: ids drawn for it, not bank indices.
+        assert aq.text == aq.question.text and view.text == aq.text
+        if view.type in ("single_choice", "multiple_choice"):
+            ids = [o["id"] for o in view.options]
+            assert ids == [o["id"] for o in aq.options] and len(set(ids)) == len(ids)
+            assert all(i >= 1 for i in ids) and not set(ids) <= set(range(len(ids)))
 
 
 def test_draw_respects_round_categories(db):
@@ -142,12 +145,13 @@ def test_partial_credit_in_total(db):
     user = participant()
     attempt = start(db, user, round_)
     q = by_title(attempt)
-    answers = {str(q["MC"].id): [0, 2, 1], str(q["SA"].id): "DA", str(q["SC"].id): 1}
+    answers = {str(q["MC"].id): as_ids(q["MC"], [0, 2, 1]), str(q["SA"].id): "DA",
+               str(q["SC"].id): as_ids(q["SC"], 1)}  # fmt: skip
     done = attempts.submit_attempt(user, attempt.id, NOW, answers=answers)
     db.session.commit()
     assert done.score == pytest.approx(1.0)
     assert (q["MC"].points, q["SA"].points, q["SC"].points) == (0.5, 0.5, 0.0)
-    assert q["MC"].response == [0, 1, 2]
+    assert q["MC"].response == sorted(as_ids(q["MC"], [0, 1, 2]))
 
 
 def test_double_submit_gives_the_same_single_result(db):
@@ -270,10 +274,15 @@ def test_bad_answers_save_nothing(db):
     attempt = start(db, user, round_)
     q = by_title(attempt)
     with pytest.raises(ValidationError, match="không thuộc"):
-        attempts.save_answers(user, attempt.id, {str(q["SC"].id): 0, "999999": 1}, NOW)
+        attempts.save_answers(user, attempt.id, {str(q["SC"].id): as_ids(q["SC"], 0),
+                                                 "999999": 1}, NOW)  # fmt: skip
     db.session.rollback()
     with pytest.raises(ValidationError, match="không hợp lệ"):
-        attempts.save_answers(user, attempt.id, {str(q["SC"].id): 0, str(q["TF"].id): "x"}, NOW)
+        attempts.save_answers(user, attempt.id, {str(q["SC"].id): as_ids(q["SC"], 0),
+                                                 str(q["TF"].id): "x"}, NOW)  # fmt: skip
+    db.session.rollback()
+    with pytest.raises(ValidationError, match="không hợp lệ"):  # a bank index is no option id
+        attempts.save_answers(user, attempt.id, {str(q["SC"].id): 0}, NOW)
     db.session.rollback()
     with pytest.raises(ValidationError):
         attempts.save_answers(user, attempt.id, ["not", "a", "dict"], NOW)
@@ -303,12 +312,13 @@ def test_prediction_only_when_enabled(db):
     db.session.rollback()
     attempts.save_answers(user, attempt.id, {}, NOW, prediction=10)
     db.session.commit()
-    assert lookup.prediction_of(user.id, round_.id) == 10
+    db.session.refresh(attempt)
+    assert attempt.prediction == 10
     attempts.save_answers(user, attempt.id, {}, NOW, prediction=12)
     attempts.save_answers(user, attempt.id, {}, NOW, prediction=12)  # unchanged: no write
     db.session.commit()
-    assert lookup.prediction_of(user.id, round_.id) == 12
-    assert db.session.scalar(select(func.count()).select_from(Prediction)) == 1
+    db.session.refresh(attempt)
+    assert attempt.prediction == 12
 
 
 def test_answers_revealed_per_round_setting(db):

@@ -99,7 +99,7 @@ def test_import_aiken_into_category(db, content, runner):
         "imported": 8,
         "by_type": {"single_choice": 8, "multiple_choice": 0, "true_false": 0,
                     "short_answer": 0, "numerical": 0},
-        "errors": [],
+        "errors": [], "updated_in_use": 0, "attempts_in_progress_kept": 0,
     }  # fmt: skip
     # Importing again changes nothing: questions are matched by their natural key.
     result, data = run_json(runner, *args, "--category", "aiken-mau")

@@ -46,7 +46,7 @@ def started(app, db):
     attempt = attempts.start_attempt(user, round_.id, NOW)
     db.session.commit()
     shapes = {str(aq.id): aq for aq in attempt.questions}
-    answers = {key: aq.option_order[:1] if aq.question.type == "multiple_choice" else None
+    answers = {key: [aq.options[0]["id"]] if aq.type == "multiple_choice" else None
                for key, aq in shapes.items()}  # fmt: skip
     sheet.save_answers(user, attempt.id, answers, NOW + timedelta(seconds=30), prediction=42)
     db.session.commit()
@@ -94,11 +94,15 @@ def test_writes_match_sqlalchemy(db, started):
 
 
 def test_driver_errors_are_sqlalchemy_errors(db, started):
-    user, _attempt_id, _presented = started
+    _user, attempt_id, _presented = started
     dialect = db.session.get_bind().dialect.name
-    params = {"p_user": user.id + 1000, "p_round": 1, "p_value": 1, "p_created": NOW}
-    with pytest.raises(exc.IntegrityError):  # no such user: foreign key
-        fastsql.execute(db.session.connection(), sql.SET_PREDICTION[dialect], params)
+    read = fastsql.execute(db.session.connection(), sql.READ[dialect],
+                           {"the_attempt": attempt_id}).rows[0]  # fmt: skip
+    end = {"the_attempt": attempt_id, "seen_saves": read.save_count, "by": "nobody",
+           "seen_deadline": read.deadline_at, "at": NOW, "now": NOW, "total": 0.0,
+           "duration": 0}  # fmt: skip
+    with pytest.raises(exc.IntegrityError):  # finished_by outside its check constraint
+        fastsql.execute(db.session.connection(), sql.END, end)
     db.session.rollback()
 
 

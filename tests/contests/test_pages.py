@@ -56,13 +56,11 @@ def test_take_submit_result_by_form(client, db, content):
     attempt = db.session.scalar(select(Attempt))
     data = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)}
     for aq in attempt.questions:
-        q = aq.question
+        q = aq  # the question as drawn, options with the attempt's ids
         if q.type == "single_choice":
-            data[f"q-{aq.id}"] = str(
-                max(range(len(q.options)), key=lambda i: q.options[i]["fraction"])
-            )
+            data[f"q-{aq.id}"] = str(max(q.options, key=lambda o: o["fraction"])["id"])
         elif q.type == "multiple_choice":
-            data[f"q-{aq.id}"] = [str(i) for i, o in enumerate(q.options) if o["fraction"] > 0]
+            data[f"q-{aq.id}"] = [str(o["id"]) for o in q.options if o["fraction"] > 0]
         elif q.type == "true_false":
             data[f"q-{aq.id}"] = "true" if q.answer["value"] else "false"
         elif q.type == "short_answer":

@@ -9,7 +9,7 @@ from hoctap_learn.contests import attempts
 from hoctap_learn.contests.models import Round
 from hoctap_learn.contests.ranking import abbreviate, leaderboard
 
-from .helpers import T0, by_title, make_contest, participant
+from .helpers import T0, as_ids, by_title, make_contest, participant
 
 NOW = T0 + timedelta(hours=1)
 
@@ -19,7 +19,7 @@ def play(db, user, round_, correct: int, start=NOW, seconds=60, prediction=None)
     attempt = attempts.start_attempt(user, round_.id, start, rng=random.Random(2))
     q = by_title(attempt)
     right = [("SC", 0), ("TF", True), ("NU", "72"), ("SA", "Đà Nẵng"), ("MC", [0, 1])]
-    answers = {str(q[t].id): v for t, v in right[:correct]}
+    answers = {str(q[t].id): as_ids(q[t], v) for t, v in right[:correct]}
     attempts.submit_attempt(
         user, attempt.id, start + timedelta(seconds=seconds), answers=answers,
         prediction=prediction,

@@ -1,6 +1,6 @@
 """Contest models: one module per aggregate."""
 
-from .attempt import Attempt, AttemptQuestion, Prediction
+from .attempt import Attempt, AttemptQuestion
 from .certificate import Certificate
 from .contest import Contest, Round, RoundCategory
 from .entry import Criterion, Entry, EntryScore
@@ -17,7 +17,6 @@ __all__ = [
     "Entry",
     "EntryScore",
     "Contest",
-    "Prediction",
     "Question",
     "QuestionCategory",
     "Round",

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -84,6 +85,9 @@ class Attempt(db.Model):
     max_score: Mapped[float] = mapped_column(default=0.0)
     #: submitted_at − started_at in milliseconds: the "time taken" tie-breaker.
     duration_ms: Mapped[int | None]
+    #: The participant's guess of how many people take part in the round (tie-breaker),
+    #: fixed when this attempt ends; the ranking uses the one of the attempt that counts.
+    prediction: Mapped[int | None]
 
     round: Mapped[Round] = relationship()
     questions: Mapped[list[AttemptQuestion]] = relationship(
@@ -111,8 +115,23 @@ class AttemptQuestion(db.Model):
     )
     #: 1-based order in which the question is shown.
     position: Mapped[int]
-    #: Option indices (into ``Question.options``) in the order shown; [] for other types.
+    #: Option indices (into ``Question.options`` as drawn) in the order shown; [] for other
+    #: types. Kept for the organizer; participants never see them.
     option_order: Mapped[list] = mapped_column(JSON, default=list)
+    # The question as drawn (a snapshot): re-importing or editing the bank later never
+    # changes what this attempt shows or how it is scored. Filled for every row (0015).
+    #: The question's type when drawn (one of `QUESTION_TYPES`).
+    type: Mapped[str | None] = mapped_column(String(20))
+    #: The question's text when drawn.
+    text: Mapped[str | None] = mapped_column(Text)
+    #: The options in the order shown, each ``{"id", "text", "fraction", "feedback"}`` with
+    #: an id drawn at random for this attempt (responses refer to it). Attempts drawn
+    #: before 0015 hold the bank's options without ids: their ids are the bank indices.
+    options: Mapped[list | None] = mapped_column(JSON)
+    #: The expected answer for true/false, short answer and numerical questions.
+    answer: Mapped[dict | list | None] = mapped_column(JSON)
+    #: The explanation shown with the revealed answer.
+    feedback: Mapped[str | None] = mapped_column(Text)
     #: The participant's answer, as stored by autosave; NULL when unanswered.
     response: Mapped[dict | list | str | int | float | bool | None] = mapped_column(JSON)
     #: Points earned, set when the attempt ends.
@@ -122,22 +141,3 @@ class AttemptQuestion(db.Model):
 
     attempt: Mapped[Attempt] = relationship(back_populates="questions")
     question: Mapped[Question] = relationship()
-
-
-class Prediction(db.Model):
-    """A participant's guess of how many people take part in a round (tie-breaker)."""
-
-    __tablename__ = "contest_predictions"
-    __table_args__ = (
-        UniqueConstraint("round_id", "user_id"),
-        CheckConstraint("value >= 0", "value_non_negative"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("contest_rounds.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    #: The guessed number of participants.
-    value: Mapped[int]
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
