@@ -275,3 +275,95 @@ def test_a_later_attempt_cannot_change_the_counted_prediction(client, db, runner
     # 2 participants: the rival's 4 (gap 2) and the cheat's counted 2 (gap 0); 3 would win too.
     assert [r["prediction"] for r in rows] == [2, 4]
     assert [r["prediction_gap"] for r in rows] == [0, 2]
+
+
+def test_ties_are_not_ordered_by_the_hidden_prediction_gap(client, db, runner, tmp_path):
+    """With the gaps hidden, the order of equal scores would still tell who guessed closer
+    (a participant with two accounts could bisect the true count). Until the close, equal
+    scores are ordered by time taken; after it, by the gap first."""
+    contest, round_ = open_round(runner, tmp_path, questions_per_attempt=5,
+                                 prediction_enabled=True)  # fmt: skip
+    close, far = participant(), participant()
+    close_headers, far_headers = bearer(client, close), bearer(client, far)
+    slow = start(client, close_headers, contest)  # started first, submitted last: slower
+    quick = start(client, far_headers, contest)
+    submit(client, far_headers, quick["id"], {}, prediction=1000)
+    submit(client, close_headers, slow["id"], {}, prediction=2)  # the true count
+    open_order = [r["duration_seconds"] for r in _ranked(client, contest)]
+    assert open_order == sorted(open_order), "equal scores ordered by the hidden gap"
+    round_.opens_at, round_.closes_at = utcnow() - timedelta(days=2), utcnow() - timedelta(hours=1)
+    db.session.commit()
+    assert [r["prediction"] for r in _ranked(client, contest)] == [2, 1000]
+
+
+# --- changing the bank while attempts run -------------------------------------------------------
+
+BANK_V1 = """::S1:: Thủ đô của Việt Nam? {=Hà Nội ~Huế ~Đà Nẵng ~Sài Gòn}
+
+::S2:: Đơn vị tiền tệ của Việt Nam? {=Đồng ~Đô la ~Yên ~Bảng}
+
+::T1:: Mật khẩu mạnh nên dài ít nhất 8 ký tự {T}
+"""
+#: The organizer rewrites the bank: new right options, an option removed, a new text,
+#: true/false flipped.
+BANK_V2 = """::S1:: Thủ đô của nước Việt Nam là? {~Hà Nội =Huế ~Đà Nẵng}
+
+::S2:: Đơn vị tiền tệ của Việt Nam? {~Đồng =Đô la ~Yên ~Bảng}
+
+::T1:: Mật khẩu mạnh nên dài ít nhất 8 ký tự {F}
+"""
+
+
+def test_reimporting_the_bank_does_not_change_a_running_attempt(
+    app, client, db, runner, tmp_path
+):
+    contest, _round = open_round(runner, tmp_path, bank=BANK_V1, questions_per_attempt=3,
+                                 attempts_allowed=2)  # fmt: skip
+    user = participant()
+    headers = bearer(client, user)
+    attempt = start(client, headers, contest)
+    shown = {q["id"]: q for q in attempt["questions"]}
+    right = {"Thủ đô của Việt Nam?": "Hà Nội", "Đơn vị tiền tệ của Việt Nam?": "Đồng"}
+    answers = {}
+    for q in attempt["questions"]:
+        if q["type"] == "true_false":
+            answers[str(q["id"])] = True
+        else:
+            answers[str(q["id"])] = next(o["id"] for o in q["options"]
+                                         if o["text"] == right[q["text"]])  # fmt: skip
+    saved = client.put(f"{API}/attempts/{attempt['id']}/answers", headers=headers,
+                       json={"answers": answers})  # fmt: skip
+    assert saved.status_code == 200
+    # The organizer re-imports the changed bank through the CLI and is told what it means.
+    result = import_bank(runner, tmp_path, contest.slug, BANK_V2, "bank-v2.gift")
+    assert "cập nhật: 3" in result.output
+    assert "3 câu hỏi vừa cập nhật đang có trong 1 lượt thi chưa nộp bài" in result.output
+    assert "chấm điểm theo nội dung câu hỏi lúc rút đề" in result.output
+    # The attempt goes on with what it showed: the API and the take page.
+    again = client.get(f"{API}/attempts/{attempt['id']}", headers=headers).json
+    assert {q["id"]: q for q in again["questions"]} == {
+        i: {**q, "answer": answers[str(i)]} for i, q in shown.items()
+    }
+    login(client, user.email, PASSWORD)
+    page = client.get(f"/contests/attempts/{attempt['id']}")
+    assert page.status_code == 200
+    assert "Thủ đô của Việt Nam?" in page.get_data(as_text=True)
+    assert "Sài Gòn" in page.get_data(as_text=True)  # the option the new bank dropped
+    done = submit(client, headers, attempt["id"])
+    assert done["score"] == 3.0, "scored against the re-imported answer key"
+    assert [q["points"] for q in done["questions"]] == [1.0, 1.0, 1.0]
+    # A new attempt draws the new version.
+    fresh = start(client, headers, contest)
+    assert "Thủ đô của nước Việt Nam là?" in [q["text"] for q in fresh["questions"]]
+    # The organizer page says the same when an attempt is running.
+    organizer, staff = make_user(role="organizer", unit=contest.unit), app.test_client()
+    login(staff, organizer.email, PASSWORD)
+    url = f"/organizer/contests/{contest.slug}/bank"
+    token = csrf_from(staff, url)
+    from io import BytesIO
+
+    response = staff.post(url, data={"csrf_token": token,
+                                     "file": (BytesIO(BANK_V1.encode()), "bank.gift")},
+                          content_type="multipart/form-data")  # fmt: skip
+    assert response.status_code == 200
+    assert "đang có trong 1 lượt thi chưa nộp bài" in response.get_data(as_text=True)
