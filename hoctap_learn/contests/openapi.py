@@ -52,7 +52,9 @@ CONTEST_SCHEMAS = {
                               "short_answer", "numerical"]},
             "text": {"type": "string"},
             "options": {"type": "array", "items": {"type": "object", "properties": {
-                "id": {}, "text": {"type": "string"}}}},
+                "id": {"description": "Mã phương án của riêng lượt thi này (số ngẫu nhiên; "
+                                      "câu trả lời dùng mã này)"},
+                "text": {"type": "string"}}}},
             "answer": _ANSWER,
         },
     },
@@ -82,7 +84,9 @@ CONTEST_SCHEMAS = {
             "answers_revealed": {"type": "boolean"},
             "questions": {"type": "array", "items": {"allOf": [_ref("Question"), {
                 "type": "object", "properties": {
-                    "points": {"type": "number"}, "max_points": {"type": "number"},
+                    "points": {"type": "number",
+                               "description": "Chỉ có khi đáp án được công bố"},
+                    "max_points": {"type": "number"},
                     "correct_answer": {"description": "Chỉ có khi đáp án được công bố"},
                     "feedback": {"type": "string"}}}]}},
         },
@@ -94,8 +98,10 @@ CONTEST_SCHEMAS = {
             "score": {"type": "number"}, "max_score": {"type": "number"},
             "duration_seconds": {"type": "number"},
             "submitted_at": {"type": "string", "format": "date-time"},
-            "prediction": {"type": ["integer", "null"]},
-            "prediction_gap": {"type": ["integer", "null"]},
+            "prediction": {"type": ["integer", "null"],
+                           "description": "null cho đến khi vòng thi kết thúc"},
+            "prediction_gap": {"type": ["integer", "null"],
+                               "description": "null cho đến khi vòng thi kết thúc"},
         },
     },
     "Answers": {
