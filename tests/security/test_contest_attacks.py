@@ -23,7 +23,7 @@ from tests.factories import PASSWORD, make_unit, make_user
 
 API = "/api/v1/contests"
 OPTIONS = 4  # every question of the bank below: one right option of four
-BANK_SIZE = 300
+BANK_SIZE = 1000  # large: few questions drawn twice, so the draws are close to independent
 PER_ATTEMPT = 25
 ATTEMPTS = 8  # 8 attempts x 25 questions = 200 drawn questions per strategy
 
