@@ -128,7 +128,7 @@ def with_retries(url: str, policy: RetryPolicy, attempt: Callable[[], T]) -> T:
                 raise could_not_fetch(f"máy chủ trả lỗi HTTP {status}") from error
             if last:
                 raise could_not_fetch(
-                    f"máy chủ báo bận (HTTP {status}), đã thử {policy.retries + 1} lần"
+                    f"máy chủ báo bận HTTP {status}, đã thử {policy.retries + 1} lần"
                 ) from error
             wait = retry_after_seconds(
                 error.response.headers.get("retry-after"), policy.default_wait

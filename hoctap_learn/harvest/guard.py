@@ -61,9 +61,17 @@ def _embedded_ipv4(address: IPAddress) -> list[IPAddress]:
     return found
 
 
+def _forms(address: IPAddress) -> list[IPAddress]:
+    """The address and the IPv4 addresses inside it. An IPv4-mapped or NAT64 address is
+    only a way to reach its IPv4 address, so that one alone is judged."""
+    if address.version == 6 and (address.ipv4_mapped is not None or address in _NAT64):
+        return _embedded_ipv4(address)
+    return [address, *_embedded_ipv4(address)]
+
+
 def is_internal(address: IPAddress) -> bool:
     """True for every address that is not plainly a public unicast one."""
-    for form in (address, *_embedded_ipv4(address)):
+    for form in _forms(address):
         if (
             not form.is_global
             or form.is_multicast
@@ -126,7 +134,7 @@ class AddressPolicy:
     def address_allowed(self, address: IPAddress) -> bool:
         if not is_internal(address):
             return True
-        forms = [address, *_embedded_ipv4(address)]
+        forms = _forms(address)
         if any(form in METADATA_ADDRESSES for form in forms):
             exact = [n for n in self.networks if n.num_addresses == 1]
             return any(form in n for form in forms for n in exact)

@@ -41,7 +41,7 @@ def test_add_validates_with_identify(db, oai_server):
 
 def test_add_refuses_something_that_is_not_oai(db, oai_server):
     oai_server.faults.append(("html",))
-    with pytest.raises(ValidationError, match="không trả lời theo giao thức OAI-PMH"):
+    with pytest.raises(ValidationError, match=r"Không tải được \(lý do: nội dung không phải OAI-PMH\)"):
         add(db, oai_server.url, name="Sai")
     db.session.rollback()
     assert services.list_sources() == []
