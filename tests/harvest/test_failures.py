@@ -144,7 +144,8 @@ def test_dead_host(db):
 def test_dead_host_refused_when_adding(db):
     from hoctap_learn.core.errors import ValidationError
 
-    with pytest.raises(ValidationError, match=r"Không thêm được nguồn: Không tải được \(lý do: không kết nối được"):
+    refused = r"Không thêm được nguồn: Không tải được \(lý do: không kết nối được"
+    with pytest.raises(ValidationError, match=refused):
         add(db, closed_port_url())
 
 
