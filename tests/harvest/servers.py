@@ -259,7 +259,8 @@ def serve_wsgi(app, host: str = "127.0.0.1"):
         server.shutdown()
         thread.join(timeout=10)
 
-    return f"http://{host}:{server.server_port}", stop
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{server.server_port}", stop
 
 
 def redirector(target: str, hops: list | None = None):

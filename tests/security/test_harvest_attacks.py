@@ -122,6 +122,26 @@ def test_cli_add_refuses_internal_addresses_without_a_request(runner, db, intern
     assert _sources(db) == 0
 
 
+def test_ipv6_loopback_gets_nothing(runner, db):
+    """A repository on [::1] itself (also written as a mapped or an expanded address)."""
+    try:
+        server, stop = _oai_server("::1")
+    except OSError as error:
+        pytest.skip(f"no IPv6 loopback here: {error}")
+    port = server.url.rsplit(":", 1)[1].split("/")[0]
+    try:
+        for number, host in enumerate(["[::1]", "[0:0:0:0:0:0:0:1]", "[::ffff:7f00:1]"]):
+            result = runner.invoke(
+                args=["harvest", "add", "--kind", "oai-pmh", "--url",
+                      f"http://{host}:{port}/oai", "--name", f"Kho {number}", "--json"]
+            )  # fmt: skip
+            assert result.exit_code == 1
+            assert REFUSED in json.loads(result.output)["error"]
+    finally:
+        stop()
+    assert server.requests == [] and _sources(db) == 0
+
+
 def test_organizer_page_refuses_an_internal_feed(client, db, internal_feed):
     url, requests = internal_feed
     make_user("admin@example.vn", role="admin")
