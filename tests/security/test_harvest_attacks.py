@@ -159,13 +159,16 @@ def test_organizer_page_refuses_an_internal_feed(client, db, internal_feed):
     assert requests == [] and _sources(db) == 0
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
 def test_a_saved_source_pointing_inside_is_refused_when_it_connects(
-    client, runner, db, app, internal_feed
+    client, runner, db, app, internal_feed, host
 ):
     """The check is made on every connection, not only when the URL is saved: a source
-    saved while its host was allowed (or while its name resolved outside) gets nothing."""
+    saved while its host was allowed (or while its name resolved outside) gets nothing;
+    a name is resolved and checked again when the run connects."""
     url, requests = internal_feed
-    app.config["HOCTAP_HARVEST_ALLOW_HOSTS"] = "127.0.0.1"
+    url = url.replace("127.0.0.1", host)
+    app.config["HOCTAP_HARVEST_ALLOW_HOSTS"] = host
     added = runner.invoke(
         args=["harvest", "add", "--kind", "rss", "--url", url, "--name", "Nội bộ"]
     )
