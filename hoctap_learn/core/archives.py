@@ -56,9 +56,8 @@ def check_zip(
             raise ArchiveRefused(
                 f"{what} khi giải nén lớn quá {max_total // (1024 * 1024)} MB; không mở tệp này."
             )
-        if (
-            member.file_size > RATIO_FLOOR_BYTES
-            and member.file_size > max_ratio * max(member.compress_size, 1)
+        if member.file_size > RATIO_FLOOR_BYTES and member.file_size > max_ratio * max(
+            member.compress_size, 1
         ):
             raise ArchiveRefused(
                 f"{what} có thành phần nén bất thường (giải nén lớn gấp hơn {max_ratio} lần); "

@@ -19,6 +19,7 @@ from .models import HarvestRun, HarvestSource
 
 log = logging.getLogger(__name__)
 
+
 def _policy() -> RetryPolicy:
     return RetryPolicy.from_config(current_app.config)
 
@@ -30,9 +31,7 @@ def parse_feed(source: HarvestSource):
     if (parsed.get("bozo") and not parsed.entries) or (
         not parsed.get("version") and not parsed.entries
     ):
-        log.warning(
-            "harvest: %s is not RSS/Atom: %r", source.url, parsed.get("bozo_exception")
-        )
+        log.warning("harvest: %s is not RSS/Atom: %r", source.url, parsed.get("bozo_exception"))
         raise could_not_fetch("nội dung không phải RSS/Atom")
     return parsed
 

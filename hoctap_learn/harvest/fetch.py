@@ -98,9 +98,7 @@ def _failure_for(url: str, error: Exception, policy: RetryPolicy) -> HarvestFail
     tries = f", đã thử {policy.retries + 1} lần"
     # A connect timeout (a filtered port) reads the same as a refused connection (a
     # closed port): the message must not map the inside of a network.
-    if isinstance(error, httpx2.TimeoutException) and not isinstance(
-        error, httpx2.ConnectTimeout
-    ):
+    if isinstance(error, httpx2.TimeoutException) and not isinstance(error, httpx2.ConnectTimeout):
         return could_not_fetch(TIMEOUT + tries)
     return could_not_fetch(UNREACHABLE + tries)
 

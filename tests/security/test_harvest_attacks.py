@@ -196,7 +196,7 @@ def test_redirect_to_an_internal_address_is_refused(
     feed_url, feed_requests = internal_feed
     hops: list = []
     url, stop = serve_wsgi(
-        redirector(lambda path: (internal_oai.url if path.startswith("/oai") else feed_url), hops),
+        redirector(lambda path: internal_oai.url if path.startswith("/oai") else feed_url, hops),
         "127.0.0.2",
     )
     try:
