@@ -24,6 +24,35 @@ RATIO_FLOOR_BYTES = 1024 * 1024
 MAX_MEMBERS = 1000
 
 
+_END_SIGNATURE = b"PK\x05\x06"
+#: The end record (22 bytes) may be followed by a comment of up to 65535 bytes.
+_END_SEARCH = 22 + 65535
+#: A directory entry: 46 bytes plus name, extra field and comment (generous).
+_MAX_ENTRY_BYTES = 46 + 3 * 1024
+
+
+def _end_record(source: io.BytesIO | Path) -> tuple[int, int]:
+    """(entries, directory size in bytes) from the zip's end record; BadZipFile if none.
+
+    A zip64 archive says 0xFFFF / 0xFFFFFFFF here: read as "too many", which no office
+    document needs.
+    """
+    if isinstance(source, Path):
+        with source.open("rb") as handle:
+            handle.seek(0, io.SEEK_END)
+            handle.seek(max(0, handle.tell() - _END_SEARCH))
+            tail = handle.read()
+    else:
+        with source.getbuffer() as view:
+            tail = view[-_END_SEARCH:].tobytes()
+    at = tail.rfind(_END_SIGNATURE)
+    if at < 0 or len(tail) < at + 22:
+        raise zipfile.BadZipFile("no end of central directory record")
+    entries = int.from_bytes(tail[at + 10 : at + 12], "little")
+    size = int.from_bytes(tail[at + 12 : at + 16], "little")
+    return entries, size
+
+
 class ArchiveRefused(ValidationError):
     """The file is not a zip, or its directory describes a bomb."""
 
@@ -42,13 +71,18 @@ def check_zip(
     `what` names the file in the messages; `broken` is the message for "not a zip at all".
     """
     opened = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    many = f"{what} có quá nhiều thành phần; không mở tệp này."
     try:
+        # zipfile builds an object per directory entry: count them before it does.
+        entries, directory_size = _end_record(opened)
+        if entries > max_members or directory_size > max_members * _MAX_ENTRY_BYTES:
+            raise ArchiveRefused(many)
         with zipfile.ZipFile(opened) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         raise ArchiveRefused(broken) from None
     if len(members) > max_members:
-        raise ArchiveRefused(f"{what} có quá nhiều thành phần ({len(members)}); không mở tệp này.")
+        raise ArchiveRefused(many)
     total = 0
     for member in members:
         total += member.file_size

@@ -156,6 +156,17 @@ def test_xlsx_harvest_source_refuses_a_zip_bomb(runner, db, app, catalog_bomb):
     assert db.session.scalar(select(func.count()).select_from(Resource)) == 0
 
 
+def test_a_zip_with_too_many_members_is_refused(runner, db, tmp_path):
+    """A directory bomb: 20,000 empty members, each an object once zipfile lists them."""
+    path = tmp_path / "nhieu.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        for number in range(20_000):
+            archive.writestr(f"xl/{number}.xml", b"")
+    result = runner.invoke(args=["catalog", "import", str(path)])
+    assert result.exit_code == 1
+    assert "Tệp Excel (.xlsx) có quá nhiều thành phần; không mở tệp này." in result.output
+
+
 @pytest.mark.parametrize(
     "data", [b"", b"PK\x03\x04 not really", b"not a zip at all", b"PK\x05\x06" + b"\0" * 18]
 )
