@@ -54,6 +54,10 @@ def from_environment(instance_path: Path) -> dict:
         "HOCTAP_LOGIN_LIMIT": env.get("HOCTAP_LOGIN_LIMIT", "10 per minute;50 per hour"),
         "SESSION_COOKIE_SECURE": env.get("HOCTAP_SECURE_COOKIES", "0") == "1",
         "PORT": int(env.get("PORT", "5000")),
+        # Harvest: internal hosts it may reach (names, addresses, CIDR ranges; default none)
+        # and the bytes one harvested response may have.
+        "HOCTAP_HARVEST_ALLOW_HOSTS": env.get("HOCTAP_HARVEST_ALLOW_HOSTS", ""),
+        "HOCTAP_HARVEST_MAX_BYTES": int(env.get("HOCTAP_HARVEST_MAX_BYTES", 50 * 1024 * 1024)),
     }
 
 

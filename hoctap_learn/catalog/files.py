@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..core.archives import check_zip
 from ..core.errors import ValidationError
 from ..extensions import db
 from .models import Resource
@@ -117,6 +118,7 @@ def _read_xlsx(path: Path) -> Iterator[tuple[int, dict]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    check_zip(path)  # before openpyxl inflates anything: a zip bomb is refused here
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:

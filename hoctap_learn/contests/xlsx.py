@@ -17,6 +17,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
+from ..core.archives import check_zip
 from ..core.errors import ValidationError
 from ..core.timeutil import to_local
 from .parsed import ParsedQuestion, ParseError, ParseResult
@@ -123,6 +124,8 @@ def _text(value) -> str:
 
 def parse_xlsx(data: bytes, default_category: str | None = None) -> ParseResult:
     """Questions from the template's first sheet; errors carry the row number."""
+    # before openpyxl inflates anything: a zip bomb is refused here
+    check_zip(data, broken="Tệp không phải bảng tính Excel (.xlsx) hợp lệ.")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import tempfile
 from pathlib import Path
 
@@ -12,12 +13,11 @@ from flask import current_app
 from ..catalog.files import read_rows
 from ..catalog.services import valid_url
 from ..core.errors import ValidationError
-from .fetch import HarvestFailure, RetryPolicy, download
+from .fetch import HarvestFailure, RetryPolicy, could_not_fetch, download
 from .mapping import from_catalog_row, from_feed_entry
 from .models import HarvestRun, HarvestSource
 
-MAX_FEED_BYTES = 20 * 1024 * 1024
-MAX_FILE_BYTES = 60 * 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 def _policy() -> RetryPolicy:
@@ -25,14 +25,14 @@ def _policy() -> RetryPolicy:
 
 
 def parse_feed(source: HarvestSource):
-    content = download(source.url, _policy(), MAX_FEED_BYTES)
+    content = download(source.url, _policy())
     # feedparser gets a stream, never a URL or a path: it must not fetch or open anything.
     parsed = feedparser.parse(io.BytesIO(content), sanitize_html=True, resolve_relative_uris=False)
-    if parsed.get("bozo") and not parsed.entries:
-        reason = parsed.get("bozo_exception")
-        raise HarvestFailure(f"Bản tin tại {source.url} hỏng hoặc không phải RSS/Atom ({reason}).")
-    if not parsed.get("version") and not parsed.entries:
-        raise HarvestFailure(f"Địa chỉ {source.url} không phải bản tin RSS/Atom.")
+    if (parsed.get("bozo") and not parsed.entries) or (
+        not parsed.get("version") and not parsed.entries
+    ):
+        log.warning("harvest: %s is not RSS/Atom: %r", source.url, parsed.get("bozo_exception"))
+        raise could_not_fetch("nội dung không phải RSS/Atom")
     return parsed
 
 
@@ -52,7 +52,7 @@ def harvest_feed(run: HarvestRun, source: HarvestSource, sink) -> None:
 def _local_copy(source: HarvestSource, folder: Path) -> Path:
     if valid_url(source.url):
         path = folder / f"source.{source.kind}"
-        path.write_bytes(download(source.url, _policy(), MAX_FILE_BYTES))
+        path.write_bytes(download(source.url, _policy()))
         return path
     path = Path(source.url)
     if not path.is_file():

@@ -1,25 +1,28 @@
-"""OAI-PMH harvesting with oaipmh-scythe, one page (response) at a time.
+"""OAI-PMH harvesting, one page (response) at a time.
 
-Scythe sends the requests and turns OAI-PMH ``<error>`` elements into exceptions; this
-module adds what a harvester needs around it: bounded retries honouring Retry-After in
-seconds *or* as an HTTP date (Scythe only reads seconds), a strict XML parse (Scythe's
-parser recovers from broken XML silently, which would lose records without a word), the
-page boundaries (the runner commits per page) and a restart from the original ``from``
-when the repository forgets a resumption token.
+oaipmh-scythe gives the record model and the OAI-PMH error classes; the requests are ours.
+Scythe's own client builds an `httpx2.Client` nobody can give a transport to (so the
+address guard could not apply), reads bodies without a cap, and looks for OAI-PMH
+``<error>`` elements before the HTTP status — on a non-XML answer (a plain-text 503, an
+empty body) its recovering parser yields nothing and it failed with an AttributeError.
+Here every request goes through `fetch.Fetcher` (guard, size cap, Retry-After in seconds
+*or* as an HTTP date, whatever the body), the status is checked before the body, the XML
+parse is strict (a recovering parser would lose records of a broken page without a word),
+and the module adds the page boundaries (the runner commits per page) and a restart from
+the original ``from`` when the repository forgets a resumption token.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
-from oaipmh_scythe import Scythe
 from oaipmh_scythe import exceptions as oai_errors
-from oaipmh_scythe.config import HTTPConfig, RetryConfig
 from oaipmh_scythe.models import Header, Record
 
-from .fetch import HarvestFailure, RetryPolicy, with_retries
+from .fetch import NOT_OAI, Fetcher, HarvestFailure, RetryPolicy, could_not_fetch
 
 NS = "{http://www.openarchives.org/OAI/2.0/}"
 DAY_GRANULARITY = "YYYY-MM-DD"
@@ -27,6 +30,7 @@ SECONDS_GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
 #: How often one run may start over after badResumptionToken.
 MAX_RESTARTS = 2
 _STRICT = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -58,23 +62,49 @@ class Page:
 
 def _oai_message(error: oai_errors.OAIPMHException) -> str:
     code = type(error).__name__
-    text = str(error).strip()
+    text = str(error).strip()[:300]
     return f"Kho OAI-PMH trả lỗi {code[0].lower() + code[1:]}" + (f": {text}" if text else ".")
+
+
+def _oai_error(root: etree._Element) -> oai_errors.OAIPMHException | None:
+    """The exception for the first OAI-PMH ``<error>`` of a response, if any."""
+    node = root.find(f"{NS}error")
+    if node is None:
+        return None
+    code = (node.get("code") or "").strip()
+    name = code[:1].upper() + code[1:]
+    error_class = getattr(oai_errors, name, None) if name.isalpha() else None
+    if not (isinstance(error_class, type) and issubclass(error_class, oai_errors.OAIPMHException)):
+        error_class = oai_errors.GeneralOAIPMHError
+    return error_class((node.text or "").strip())
+
+
+def _parse(content: bytes) -> etree._Element | None:
+    """The OAI-PMH root element, or None when the body is not XML at all."""
+    if not content.strip():
+        return None
+    try:
+        root = etree.fromstring(content, parser=_STRICT)
+    except etree.XMLSyntaxError as error:
+        if b"<OAI-PMH" not in content[:2048]:
+            return None  # an HTML page, plain text: not a broken OAI-PMH page
+        raise HarvestFailure(
+            f"Kho OAI-PMH trả về XML hỏng ({error.msg}, dòng {error.lineno}); "
+            "trang này không được nhập."
+        ) from error
+    return root if root.tag == f"{NS}OAI-PMH" else None
 
 
 class OaiClient:
     def __init__(self, url: str, policy: RetryPolicy):
         self.url = url
         self.policy = policy
-        # Retries are ours (see module docstring), so Scythe's are off.
-        self.scythe = Scythe(
-            url,
-            http_config=HTTPConfig(timeout=policy.timeout, user_agent="hoctap-harvester/1.0"),
-            retry_config=RetryConfig(max_retries=0),
+        self.fetcher = Fetcher(
+            policy, headers={"Accept": "text/xml; charset=utf-8, application/xml; charset=utf-8"}
         )
 
     def close(self) -> None:
-        self.scythe.close()
+        self.fetcher.close()
 
     def __enter__(self) -> OaiClient:
         return self
@@ -83,19 +113,33 @@ class OaiClient:
         self.close()
 
     def request(self, query: dict[str, str]) -> etree._Element:
-        """One OAI-PMH request → the parsed OAI-PMH root element."""
-        response = with_retries(self.url, self.policy, lambda: self.scythe.harvest(query))
-        try:
-            root = etree.fromstring(response.http_response.content, parser=_STRICT)
-        except etree.XMLSyntaxError as error:
-            raise HarvestFailure(
-                f"Kho OAI-PMH trả về XML hỏng ({error.msg}, dòng {error.lineno}); "
-                "trang này không được nhập."
-            ) from error
-        if root.tag != f"{NS}OAI-PMH":
-            raise HarvestFailure(
-                "Địa chỉ này không trả lời theo giao thức OAI-PMH (không có phần tử OAI-PMH)."
-            )
+        """One OAI-PMH request → the parsed OAI-PMH root element.
+
+        Raises the OAI-PMH error the repository answered (oaipmh_scythe's classes), or
+        `HarvestFailure`: HTTP errors, non-OAI-PMH content, broken XML.
+        """
+        fetched = self.fetcher.get(self.url, params=query)
+        if fetched.status >= 400:
+            # Some repositories send their OAI-PMH <error> with a 4xx: keep its meaning.
+            try:
+                root = _parse(fetched.content)
+            except HarvestFailure:
+                root = None
+            error = _oai_error(root) if root is not None else None
+            if error is not None:
+                raise error
+            raise could_not_fetch(f"máy chủ trả lỗi HTTP {fetched.status}")
+        root = _parse(fetched.content)
+        if root is None:
+            log.warning(
+                "harvest: %s answered %s (%s, %d bytes), not OAI-PMH",
+                self.url, fetched.status, fetched.headers.get("content-type"),
+                len(fetched.content),
+            )  # fmt: skip
+            raise could_not_fetch(NOT_OAI)
+        error = _oai_error(root)
+        if error is not None:
+            raise error
         return root
 
     def identify(self) -> RepositoryInfo:

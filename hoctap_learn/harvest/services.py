@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpcore2
 from flask import current_app
 from sqlalchemy import select
 
@@ -14,7 +15,8 @@ from ..core.errors import NotFound, PermissionDenied, ValidationError
 from ..extensions import db
 from ..units.models import Unit
 from ..units.services import can_manage_unit, subtree_ids_select
-from .fetch import HarvestFailure, RetryPolicy
+from .fetch import REFUSED, UNREACHABLE, HarvestFailure, RetryPolicy, could_not_fetch
+from .guard import AddressPolicy, AddressRefused
 from .models import KINDS, HarvestRun, HarvestSource
 from .oai import OaiClient
 
@@ -137,6 +139,30 @@ def _check_input(data: SourceInput) -> None:
         raise ValidationError("Hiện chỉ hỗ trợ định dạng oai_dc.", field="metadata_prefix")
 
 
+def check_address(url: str) -> None:
+    """Refuse a URL whose host is, or resolves to, an address the harvest must not reach.
+
+    Only DNS is asked: the host receives nothing. (Every later request is checked again
+    when it connects, since a name can resolve differently tomorrow.)
+    """
+    policy = AddressPolicy.from_config(current_app.config)
+    try:
+        policy.check_url(url)
+    except AddressRefused as error:
+        current_app.logger.warning("harvest: refused source URL %s: %s", url, error)
+        raise ValidationError(
+            f"Không thêm được nguồn: {could_not_fetch(REFUSED)} Máy chủ thu thập không truy "
+            "cập địa chỉ nội bộ; quản trị viên có thể cho phép kho nội bộ bằng "
+            "HOCTAP_HARVEST_ALLOW_HOSTS.",
+            field="url",
+        ) from error
+    except httpcore2.ConnectError as error:
+        current_app.logger.warning("harvest: source URL %s does not resolve: %s", url, error)
+        raise ValidationError(
+            f"Không thêm được nguồn: {could_not_fetch(UNREACHABLE)}", field="url"
+        ) from error
+
+
 def check_oai(source: HarvestSource) -> None:
     """Identify + ListMetadataFormats; store granularity and the deleted-record policy."""
     with OaiClient(source.url, RetryPolicy.from_config(current_app.config)) as client:
@@ -162,6 +188,8 @@ def add_source(user, data: SourceInput) -> HarvestSource:
             raise PermissionDenied("Chỉ quản trị viên được thêm nguồn không thuộc đơn vị nào.")
         if unit is not None and not can_manage_unit(user, unit):
             raise PermissionDenied("Bạn không có quyền thêm nguồn cho đơn vị này.")
+    if valid_url(data.url.strip()):
+        check_address(data.url.strip())
     name = " ".join(data.name.split())
     slug = slugify(name)[:60]
     clash = db.session.scalar(

@@ -99,7 +99,7 @@ def source_test(slug: str):
         message = services.test_connection(current_user, source)
     except DomainError as error:
         db.session.rollback()
-        flash(f"Không kết nối được: {error.message}", "error")
+        flash(error.message, "error")
     else:
         db.session.commit()
         flash(message, "success")

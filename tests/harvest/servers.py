@@ -5,6 +5,7 @@ plus a server that never answers."""
 from __future__ import annotations
 
 import http.server
+import io
 import threading
 import time
 from collections import deque
@@ -161,10 +162,17 @@ class OaiServer:
     #: Faults for the next requests, consumed one per request:
     #: ("503", "Retry-After value" | None), ("malformed",), ("html",),
     #: ("slow", seconds): answer normally after a delay (longer than the client's timeout
-    #: makes a timeout).
+    #: makes a timeout),
+    #: ("answer", status, content type, body bytes, Retry-After | None): any answer,
+    #: ("huge", size, how): an OAI-PMH-looking body of `size` bytes sent as
+    #: "chunked" (no Content-Length), "gzip" (small on the wire, `size` decoded) or
+    #: "declared" (an honest Content-Length).
     faults: deque = field(default_factory=deque)
     requests: list = field(default_factory=list)
     url: str = ""
+    #: Bytes of "huge" bodies actually handed to the server (it stops when the client
+    #: hangs up).
+    huge_sent: int = 0
 
     def __post_init__(self):
         registry = metadata.MetadataRegistry()
@@ -189,6 +197,15 @@ class OaiServer:
                 headers.append(("Retry-After", fault[1]))
             start_response("503 Service Unavailable", headers)
             return [b"<html><body>B\xe1\xba\xa3o tr\xc3\xac</body></html>"]
+        if fault and fault[0] == "answer":
+            _, status, content_type, body, retry_after = fault
+            headers = [("Content-Type", content_type)]
+            if retry_after is not None:
+                headers.append(("Retry-After", retry_after))
+            start_response(status, headers)
+            return [body]
+        if fault and fault[0] == "huge":
+            return self._huge(start_response, *fault[1:])
         if fault and fault[0] == "html":
             start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
             return [b"<html><body><p>Trang ch\xe1\xbb\xa7</p></body></html>"]
@@ -199,9 +216,42 @@ class OaiServer:
         return [body]
 
 
-def serve_wsgi(app):
-    """Start `app` on 127.0.0.1 in a thread; returns (base URL, stop function)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    def _huge(self, start_response, size: int, how: str):
+        head = (
+            b'<?xml version="1.0" encoding="UTF-8"?>'
+            b'<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><!-- '
+        )
+        chunk = b"x" * 65536
+
+        def body():
+            yield head
+            sent = len(head)
+            while sent < size:
+                yield chunk
+                sent += len(chunk)
+                self.huge_sent = sent
+
+        headers = [("Content-Type", "text/xml; charset=utf-8")]
+        if how == "gzip":
+            import gzip
+
+            packed = io.BytesIO()
+            with gzip.GzipFile(fileobj=packed, mode="wb") as out:
+                for part in body():
+                    out.write(part)
+            data = packed.getvalue()
+            headers += [("Content-Encoding", "gzip"), ("Content-Length", str(len(data)))]
+            start_response("200 OK", headers)
+            return [data]
+        if how == "declared":
+            headers.append(("Content-Length", str(size + len(head))))
+        start_response("200 OK", headers)
+        return body()
+
+
+def serve_wsgi(app, host: str = "127.0.0.1"):
+    """Start `app` on `host` (a loopback address) in a thread; returns (base URL, stop)."""
+    server = make_server(host, 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
 
@@ -209,7 +259,24 @@ def serve_wsgi(app):
         server.shutdown()
         thread.join(timeout=10)
 
-    return f"http://127.0.0.1:{server.server_port}", stop
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{server.server_port}", stop
+
+
+def redirector(target: str, hops: list | None = None):
+    """A WSGI app answering every request with a 302 to `target` (a URL, or a callable of
+    the request path), recording each request's path in `hops`."""
+
+    def app(environ, start_response):
+        query = environ.get("QUERY_STRING")
+        path = environ["PATH_INFO"] + (f"?{query}" if query else "")
+        if hops is not None:
+            hops.append(path)
+        location = target(path) if callable(target) else target
+        start_response("302 Found", [("Location", location), ("Content-Length", "0")])
+        return [b""]
+
+    return app
 
 
 class _SilentHandler(http.server.BaseHTTPRequestHandler):

@@ -61,7 +61,7 @@ def test_503_for_ever_fails_after_the_bound(db, oai_server):
     oai_server.faults.extend([("503", "0")] * 10)
     run = run_source(source)
     assert run.status == "failed"
-    assert run.message.endswith("vẫn báo bận (HTTP 503) sau 3 lần thử.")
+    assert run.message == "Không tải được (lý do: máy chủ báo bận HTTP 503, đã thử 3 lần)."
     assert len(oai_server.faults) == 7  # 3 attempts, no more
     assert identifiers(db) == set()
 
@@ -88,7 +88,7 @@ def test_timeouts_are_retried_then_fail(db):
     finally:
         stop()
     assert run.status == "failed"
-    assert run.message == f"Máy chủ {url} không trả lời trong 1 giây (đã thử 3 lần)."
+    assert run.message == "Không tải được (lý do: hết thời gian, đã thử 3 lần)."
     assert 3 <= elapsed < 10
 
 
@@ -137,14 +137,15 @@ def test_dead_host(db):
     source = add(db, url, check=False)
     run = run_source(source)
     assert run.status == "failed"
-    assert run.message.startswith(f"Không kết nối được tới máy chủ {url} (đã thử 3 lần)")
+    assert run.message == "Không tải được (lý do: không kết nối được, đã thử 3 lần)."
     assert identifiers(db) == set()
 
 
 def test_dead_host_refused_when_adding(db):
     from hoctap_learn.core.errors import ValidationError
 
-    with pytest.raises(ValidationError, match="Không thêm được nguồn: Không kết nối được"):
+    refused = r"Không thêm được nguồn: Không tải được \(lý do: không kết nối được"
+    with pytest.raises(ValidationError, match=refused):
         add(db, closed_port_url())
 
 

@@ -149,10 +149,10 @@ def test_atom_feed(db, files_server):
 
 def test_broken_feed_fails_clearly(db, files_server):
     run = run_source(add(db, "rss", files_server + "/broken.xml"))
-    assert run.status == "failed" and "không phải" in run.message
+    assert run.message == "Không tải được (lý do: nội dung không phải RSS/Atom)."
     missing = run_source(add(db, "rss", files_server + "/khong-co.xml", name="Khác"))
     assert missing.status == "failed"
-    assert missing.message == f"Máy chủ {files_server}/khong-co.xml trả lỗi HTTP 404."
+    assert missing.message == "Không tải được (lý do: máy chủ trả lỗi HTTP 404)."
 
 
 def test_csv_and_xlsx_by_url(db, files_server):

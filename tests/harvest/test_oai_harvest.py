@@ -41,7 +41,8 @@ def test_add_validates_with_identify(db, oai_server):
 
 def test_add_refuses_something_that_is_not_oai(db, oai_server):
     oai_server.faults.append(("html",))
-    with pytest.raises(ValidationError, match="không trả lời theo giao thức OAI-PMH"):
+    not_oai = r"Không tải được \(lý do: nội dung không phải OAI-PMH\)"
+    with pytest.raises(ValidationError, match=not_oai):
         add(db, oai_server.url, name="Sai")
     db.session.rollback()
     assert services.list_sources() == []
