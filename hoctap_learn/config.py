@@ -78,7 +78,13 @@ DEFAULTS = {
     # Connections idle for a while are pinged before reuse (core/database.py), not all.
     # JSON columns are read with orjson (same values, several times faster on the
     # contest's questions); they are still written by the standard library.
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 3600, "json_deserializer": jsonfast.column_loads},
+    # hide_parameters: a database error's message (logged with the traceback of a 500)
+    # leaves out the statement's values, which can be an email, a password or an answer.
+    "SQLALCHEMY_ENGINE_OPTIONS": {
+        "pool_recycle": 3600,
+        "json_deserializer": jsonfast.column_loads,
+        "hide_parameters": True,
+    },
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
