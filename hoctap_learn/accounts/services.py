@@ -214,6 +214,16 @@ def set_role(
     return user
 
 
+def set_active(user: User, active: bool) -> User:
+    """Switch an account on or off (operator, CLI); switching it off ends its sessions and
+    tokens, and switching it back on does not bring them back."""
+    if user.active != active:
+        user.active = active
+        end_credentials(user)
+    db.session.flush()
+    return user
+
+
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:

@@ -405,3 +405,22 @@ def test_registration_probing_is_limited_per_address(app, db):
     assert statuses[:3] == [422, 302, 422]
     # Another address is not affected.
     assert _register(app.test_client(), "free3@example.vn", "203.0.113.78").status_code == 302
+
+
+def test_cli_deactivation_and_logout_everywhere_end_tokens(app, db, runner):
+    user = make_user(email="a@example.vn")
+    api = app.test_client()
+    headers = bearer(api, user.email)
+    result = runner.invoke(args=["user", "set-active", "A@example.vn", "--off", "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"active": false' in result.output
+    assert not alive(api, headers)
+    assert runner.invoke(args=["user", "set-active", "a@example.vn", "--on"]).exit_code == 0
+    assert not alive(api, headers)  # switching back on does not revive it
+
+    headers = bearer(api, user.email)
+    result = runner.invoke(args=["user", "logout-everywhere", "a@example.vn"])
+    assert result.exit_code == 0 and "mọi thiết bị" in result.output
+    assert not alive(api, headers)
+    result = runner.invoke(args=["user", "set-active", "khong-co@example.vn", "--off"])
+    assert result.exit_code != 0 and "Không có tài khoản" in result.output
