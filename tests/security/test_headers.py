@@ -79,7 +79,7 @@ def test_pages_carry_the_csp_and_nothing_it_would_block(app, client, content):
     assert login(client, "admin@demo.hoctap.vn", "HocTap@2022-admin").status_code == 302
     admin = _crawl(
         client,
-        ["/", "/search?q=chuyen+doi+so", "/account/tokens", "/organizer/reports/?campaign=2022",
+        ["/", "/resources/?q=chuyen+doi+so", "/account/tokens", "/organizer/reports/?campaign=2022",
          "/organizer/week/", "/organizer/harvest/", "/organizer/contests/", "/contests/"],
     )  # fmt: skip
     pages = {**anonymous, **admin}
