@@ -108,10 +108,6 @@ def register(email: str, password: str, profile: ProfileInput, role: str = "part
 
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None. Upgrades old hashes."""
-    try:
-        email = normalize_email(email)
-    except ValidationError:
-        return None
     user = get_user_by_email(email)
     if user is None:
         # Spend the same time as a real check so response times do not reveal accounts.

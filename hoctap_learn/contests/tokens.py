@@ -115,20 +115,22 @@ def holder_params(presented: Presented) -> dict:
     return {"token_digest": presented.digest, "token_now": presented.now}
 
 
-def resolve(token: str, now: datetime) -> Caller | None:
-    """The caller of a presented token, or None (unknown, expired, revoked, inactive user).
+def resolve(token: str, now: datetime, touch: bool = False) -> Caller | None:
+    """The caller of a presented token, or None (unknown, expired, revoked, inactive user,
+    or issued before the account's last password, role or active change).
 
     Runs on every API request, so it is one prepared Core statement and loads no objects.
+    `touch` notes the use (`last_used_at`); only at the start of a request, see `_touch`.
     """
-    return resolve_digest(_digest(token), now) if well_formed(token) else None
+    return resolve_digest(_digest(token), now, touch) if well_formed(token) else None
 
 
-def resolve_digest(digest: str, now: datetime) -> Caller | None:
+def resolve_digest(digest: str, now: datetime, touch: bool = False) -> Caller | None:
     row = db.session.connection().execute(_RESOLVE, {"digest": digest}).first()
     if (row is None or row.revoked_at is not None or row.expires_at <= now or not row.active
             or not row.current):  # fmt: skip
         return None
-    if row.last_used_at is None or row.last_used_at <= now - TOUCH_EVERY:
+    if touch and (row.last_used_at is None or row.last_used_at <= now - TOUCH_EVERY):
         _touch(row.id, now)
     return Caller(row.user_id, row.id)
 
@@ -136,7 +138,8 @@ def resolve_digest(digest: str, now: datetime) -> Caller | None:
 def _touch(token_id: int, now: datetime) -> None:
     """Note the use in a short transaction of its own: GET requests never commit theirs, and
     a failed request must not lose it. At most once per `TOUCH_EVERY` (the WHERE also keeps
-    two workers from writing it twice)."""
+    two workers from writing it twice). Called before the request has written anything:
+    on SQLite a second connection would wait for the request's own write lock."""
     stmt = (
         update(_T)
         .where(_T.c.id == token_id,
@@ -160,7 +163,7 @@ def request_caller(now: datetime) -> Caller | None:
     once per request."""
     if "hoctap_token_caller" not in g:
         token = bearer_token()
-        g.hoctap_token_caller = resolve(token, now) if token is not None else None
+        g.hoctap_token_caller = resolve(token, now, touch=True) if token is not None else None
     return g.hoctap_token_caller
 
 

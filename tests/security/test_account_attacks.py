@@ -111,6 +111,26 @@ def test_password_change_ends_every_token_also_on_autosave_and_submit(app, db):
     assert api.get("/api/v1/me", headers=bearer(api, user.email, NEW_PASSWORD)).status_code == 200
 
 
+def test_last_use_is_kept_to_the_minute_and_never_breaks_a_request(app, db):
+    """A fresh token's first use may be an autosave of an attempt that does not exist (the
+    statement that checks the token writes first): a clean 404, no lock fight. The general
+    path notes the use once a minute."""
+    user = make_user(email="a@example.vn")
+    api = app.test_client()
+    headers = bearer(api, user.email)
+    for verb in ("put", "post"):
+        url = "/api/v1/contests/attempts/999999/" + ("answers" if verb == "put" else "submit")
+        assert getattr(api, verb)(url, headers=headers, json={"answers": {}}).status_code == 404
+
+    def last_used():
+        return api.get("/api/v1/auth/tokens", headers=headers).json["results"][0]["last_used_at"]
+
+    first = last_used()
+    assert first is not None
+    assert api.get("/api/v1/me", headers=headers).status_code == 200
+    assert last_used() == first  # within the minute: not written again
+
+
 def test_revoke_all_ends_every_token_of_the_caller_only(app, db):
     user, other = make_user(email="a@example.vn"), make_user(email="b@example.vn")
     api = app.test_client()
