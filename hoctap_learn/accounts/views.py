@@ -154,21 +154,20 @@ def tokens():
 def revoke_tokens():
     from ..contests import tokens as api_tokens
 
-    if BaseForm().validate_on_submit():
-        count = api_tokens.revoke_all(current_user.id, utcnow())
-        db.session.commit()
-        flash(f"Đã thu hồi {count} mã truy cập API.", "success")
+    # CSRFProtect has checked the form's token (app-wide, every POST).
+    count = api_tokens.revoke_all(current_user.id, utcnow())
+    db.session.commit()
+    flash(f"Đã thu hồi {count} mã truy cập API.", "success")
     return redirect(url_for(".tokens"))
 
 
 @bp.route("/logout-everywhere", methods=["POST"])
 @login_required
 def logout_everywhere():
-    if BaseForm().validate_on_submit():
-        services.log_out_everywhere(current_user)
-        db.session.commit()
-        login_user(current_user)  # this browser stays signed in, with the new version
-        flash("Đã đăng xuất khỏi mọi thiết bị khác và thu hồi mọi mã truy cập API.", "success")
+    services.log_out_everywhere(current_user)
+    db.session.commit()
+    login_user(current_user)  # this browser stays signed in, with the new version
+    flash("Đã đăng xuất khỏi mọi thiết bị khác và thu hồi mọi mã truy cập API.", "success")
     return redirect(url_for(".tokens"))
 
 

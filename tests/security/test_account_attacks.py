@@ -181,6 +181,9 @@ def test_log_out_everywhere_ends_other_sessions_and_tokens(app, db):
     here, _ = page_login(app, user.email, PASSWORD, "198.51.100.2")
     phone, _ = page_login(app, user.email, PASSWORD, "198.51.100.3")
     assert phone.get("/account/profile").status_code == 200
+    # A forged cross-site POST (no CSRF token) changes nothing.
+    assert here.post("/account/logout-everywhere").status_code == 400
+    assert phone.get("/account/profile").status_code == 200 and alive(api, headers)
 
     token = csrf_from(here, "/account/tokens")
     response = here.post("/account/logout-everywhere", data={"csrf_token": token},

@@ -3,14 +3,27 @@ style), HSTS only for HTTPS deployments, and no secret in log lines or error pag
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
 from html.parser import HTMLParser
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.error import HTTPError
 from urllib.parse import urljoin, urlsplit
+from urllib.request import HTTPCookieProcessor, Request, build_opener
 
 from flask import request
 
+from hoctap_learn import create_app
 from hoctap_learn.core import CONTENT_SECURITY_POLICY
+from hoctap_learn.extensions import db as _db
 from tests.conftest import csrf_from, login
 from tests.factories import make_user
 
@@ -154,4 +167,83 @@ def test_no_secret_in_logs_or_error_pages(app, db, caplog):
     logged = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
     for secret in (password, token, cookie):
         assert secret not in logged
+        assert not any(secret in body for body in bodies)
+
+
+def test_no_secret_in_a_live_gunicorn_log(sqlite_template, tmp_path):
+    """The real server, its access log and debug log on: log in, get a token, use it, send
+    it dead, ask for a missing page and send a broken body; nothing secret in its output."""
+    path = tmp_path / "live.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    password = "Bi-mat-song-2024"
+    setup = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
+                        "INSTANCE_PATH": tmp_path / "instance",
+                        "SECRET_KEY": "live-secret"})  # fmt: skip
+    with setup.app_context():
+        make_user(email="live@example.vn", password=password)
+        _db.session.remove()
+        _db.engine.dispose()
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "gunicorn.log"
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": url, "SECRET_KEY": "live-secret",
+           "HOCTAP_INDEX_DIR": str(tmp_path / "index"), "HOCTAP_UPLOAD_DIR": str(tmp_path / "up")}
+    root = Path(__file__).resolve().parents[2]
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}",
+             "--access-logfile", "-", "--error-logfile", "-", "--log-level", "debug",
+             "--chdir", str(root), "wsgi:app"],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    jar = CookieJar()
+    browser = build_opener(HTTPCookieProcessor(jar))
+    plain = build_opener()
+
+    def call(opener, path, data=None, headers=None, method=None):
+        request = Request(base + path, data=data, headers=headers or {}, method=method)
+        try:
+            with opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode()
+        except HTTPError as error:
+            return error.code, error.read().decode()
+
+    try:
+        for _ in range(300):
+            try:
+                status, page = call(browser, "/account/login")
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("gunicorn did not start")
+        csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        form = f"email=live%40example.vn&password={password}&csrf_token={csrf}".encode()
+        bodies = [call(browser, "/account/login", form)[1]]
+        cookie = next(c.value for c in jar if c.name == "session")
+        as_json = {"Content-Type": "application/json"}
+        status, body = call(plain, "/api/v1/auth/token", json.dumps(
+            {"email": "live@example.vn", "password": password}).encode(), as_json)  # fmt: skip
+        assert status == 201
+        token = json.loads(body)["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        assert call(plain, "/api/v1/me", headers=headers)[0] == 200
+        bodies += [
+            call(plain, "/api/v1/auth/tokens", headers=headers)[1],
+            call(plain, "/api/v1/khong-co", headers=headers)[1],
+            call(plain, "/api/v1/auth/token", b"{" + password.encode(), as_json)[1],
+            call(plain, "/api/v1/auth/token", headers=headers, method="DELETE")[1],
+            call(plain, "/api/v1/me", headers=headers)[1],
+        ]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    output = log.read_text()
+    assert "/api/v1/auth/token" in output and "/account/login" in output  # it did log
+    for secret in (password, token, cookie):
+        assert secret not in output
         assert not any(secret in body for body in bodies)
