@@ -447,3 +447,11 @@ def test_cli_deactivation_and_logout_everywhere_end_tokens(app, db, runner):
     assert not alive(api, headers)
     result = runner.invoke(args=["user", "set-active", "khong-co@example.vn", "--off"])
     assert result.exit_code != 0 and "Không có tài khoản" in result.output
+
+
+@pytest.mark.parametrize("value", ["hai", "-1"])
+def test_a_bad_trusted_proxies_setting_stops_the_start(app_with, monkeypatch, value):
+    """A typo must not silently trust (or distrust) X-Forwarded-For: the app does not start."""
+    monkeypatch.setenv("HOCTAP_TRUSTED_PROXIES", value)
+    with pytest.raises(ValueError, match="HOCTAP_TRUSTED_PROXIES"):
+        app_with()
