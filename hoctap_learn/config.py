@@ -37,6 +37,19 @@ def _instance_secret_key(instance_path: Path) -> str:
     return key
 
 
+def _int(env, name: str, default: int, minimum: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} phải là số nguyên, không phải {raw!r}.") from None
+    if value < minimum:
+        raise ValueError(f"{name} phải lớn hơn hoặc bằng {minimum}.")
+    return value
+
+
 def from_environment(instance_path: Path) -> dict:
     env = os.environ
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'hoctap.db'}"
@@ -52,6 +65,9 @@ def from_environment(instance_path: Path) -> dict:
         "HOCTAP_UPLOAD_DIR": env.get("HOCTAP_UPLOAD_DIR") or str(instance_path / "uploads"),
         "RATELIMIT_STORAGE_URI": env.get("HOCTAP_RATELIMIT_STORAGE_URI", "memory://"),
         "HOCTAP_LOGIN_LIMIT": env.get("HOCTAP_LOGIN_LIMIT", "10 per minute;50 per hour"),
+        "HOCTAP_LOGIN_MAX_DELAY": _int(env, "HOCTAP_LOGIN_MAX_DELAY", 60, minimum=1),
+        "HOCTAP_REGISTER_LIMIT": env.get("HOCTAP_REGISTER_LIMIT", "5 per hour"),
+        "HOCTAP_TRUSTED_PROXIES": _int(env, "HOCTAP_TRUSTED_PROXIES", 0, minimum=0),
         "SESSION_COOKIE_SECURE": env.get("HOCTAP_SECURE_COOKIES", "0") == "1",
         "PORT": int(env.get("PORT", "5000")),
         # Harvest: internal hosts it may reach (names, addresses, CIDR ranges; default none)
@@ -66,7 +82,13 @@ DEFAULTS = {
     # Connections idle for a while are pinged before reuse (core/database.py), not all.
     # JSON columns are read with orjson (same values, several times faster on the
     # contest's questions); they are still written by the standard library.
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 3600, "json_deserializer": jsonfast.column_loads},
+    # hide_parameters: a database error's message (logged with the traceback of a 500)
+    # leaves out the statement's values, which can be an email, a password or an answer.
+    "SQLALCHEMY_ENGINE_OPTIONS": {
+        "pool_recycle": 3600,
+        "json_deserializer": jsonfast.column_loads,
+        "hide_parameters": True,
+    },
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

@@ -30,8 +30,33 @@ def unauthorized():
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
+def _bearer_user() -> User | None:
+    """On /api/ a bearer token, when presented, decides who calls (not a session cookie
+    beside it); `contests.tokens.request_caller` is the one place it is resolved."""
+    from ..contests import tokens
+    from ..core.types import utcnow
+
+    caller = tokens.request_caller(utcnow())
+    return db.session.get(User, caller.id) if caller is not None else None
+
+
+def _bearer_presented() -> bool:
+    from flask import request
+
+    from ..contests import tokens
+
+    return request.path.startswith("/api/") and tokens.bearer_token() is not None
+
+
+@login_manager.request_loader
+def load_user_from_request(_request) -> User | None:
+    return _bearer_user() if _bearer_presented() else None
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
+    if _bearer_presented():
+        return _bearer_user()
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None

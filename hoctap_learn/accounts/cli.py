@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ..core.cli_util import echo_json, json_option, transactional
-from ..core.errors import ValidationError
+from ..core.errors import NotFound, ValidationError
 from ..extensions import db
 from ..units.services import get_unit
 from . import services
@@ -67,3 +67,40 @@ def list_users(role, as_json):
         return
     for u in users:
         click.echo(f"{u['id']:>5}  {u['email']:<40} {u['role']:<12} {u['unit'] or ''}")
+
+
+def _by_email(email: str) -> User:
+    user = services.get_user_by_email(email)
+    if user is None:
+        raise NotFound(f"Không có tài khoản {email}.")
+    return user
+
+
+@user_group.command("set-active")
+@click.argument("email")
+@click.option("--on/--off", "active", required=True, help="Mở (--on) hoặc khoá (--off).")
+@json_option
+@with_appcontext
+@transactional
+def set_active(email, active, as_json):
+    """Mở hoặc khoá tài khoản; khoá thì mọi phiên đăng nhập và token API kết thúc."""
+    user = services.set_active(_by_email(email), active)
+    if as_json:
+        echo_json(_user_dict(user))
+    else:
+        click.echo(f"{user.email}: {'đang hoạt động' if user.active else 'đã khoá'}.")
+
+
+@user_group.command("logout-everywhere")
+@click.argument("email")
+@json_option
+@with_appcontext
+@transactional
+def logout_everywhere(email, as_json):
+    """Kết thúc mọi phiên đăng nhập và token API của tài khoản."""
+    user = _by_email(email)
+    services.log_out_everywhere(user)
+    if as_json:
+        echo_json(_user_dict(user))
+    else:
+        click.echo(f"Đã đăng xuất {user.email} khỏi mọi thiết bị.")

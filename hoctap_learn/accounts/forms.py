@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
 from ..core.forms import BaseForm, select_choices
@@ -96,3 +96,4 @@ class RoleForm(BaseForm):
         "Vai trò", choices=select_choices(list(ROLES.items())), validators=[InputRequired()]
     )
     unit_id = SelectField("Đơn vị phụ trách", coerce=_optional_int)
+    active = BooleanField("Tài khoản đang hoạt động (bỏ chọn để khoá)")

@@ -13,6 +13,7 @@ from ..core.types import utcnow
 from ..extensions import db
 from ..units.models import Unit
 from ..units.services import subtree_ids_select
+from . import throttle
 from .models import GENDERS, ROLES, TARGET_GROUPS, User
 from .passwords import check_password_policy, hash_password, needs_rehash, verify_password
 
@@ -32,11 +33,13 @@ class ProfileInput:
 
 
 def normalize_email(email: str) -> str:
+    """The stored form of an address: NFKC, trimmed, validated, case-folded, so every
+    spelling of one address (``ＴｈｉＳｉｎｈ@ｄemo.hoctap.vn``) is one account."""
     try:
-        result = validate_email((email or "").strip(), check_deliverability=False)
+        result = validate_email(throttle.login_key(email), check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValidationError("Địa chỉ email không hợp lệ.", field="email") from exc
-    return result.normalized.lower()
+    return result.normalized.casefold()
 
 
 def _clean_profile(data: ProfileInput) -> dict:
@@ -78,7 +81,11 @@ def _clean_profile(data: ProfileInput) -> dict:
 
 
 def get_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    try:
+        email = normalize_email(email)
+    except ValidationError:
+        return None
+    return db.session.scalar(select(User).where(User.email == email))
 
 
 def register(email: str, password: str, profile: ProfileInput, role: str = "participant") -> User:
@@ -91,6 +98,7 @@ def register(email: str, password: str, profile: ProfileInput, role: str = "part
     if role == "organizer" and values["unit_id"] is None:
         raise ValidationError("Ban tổ chức phải thuộc một đơn vị.", field="unit_id")
     if get_user_by_email(email) is not None:
+        hash_password(password)  # the same time as a new account's answer
         raise Conflict("Email này đã được đăng ký.", field="email")
     user = User(email=email, password_hash=hash_password(password), role=role, **values)
     db.session.add(user)
@@ -100,10 +108,6 @@ def register(email: str, password: str, profile: ProfileInput, role: str = "part
 
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None. Upgrades old hashes."""
-    try:
-        email = normalize_email(email)
-    except ValidationError:
-        return None
     user = get_user_by_email(email)
     if user is None:
         # Spend the same time as a real check so response times do not reveal accounts.
@@ -115,6 +119,24 @@ def authenticate(email: str, password: str) -> User | None:
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     return user
+
+
+def log_in(email, password, address: str) -> User | None:
+    """`authenticate` behind the login delays (`throttle`): the same rules for the login
+    page and for API tokens. Raises throttle.TooManyFailures when the try comes too soon."""
+    account = throttle.login_key(email)
+    throttle.check(account, address)
+    user = authenticate(email, password)
+    if user is None:
+        throttle.failed(account, address)
+        return None
+    throttle.succeeded(account, address)
+    return user
+
+
+def end_credentials(user: User) -> None:
+    """End every browser session and API token of the account (they carry the version)."""
+    user.session_version += 1
 
 
 class _LazyDummyHash:
@@ -151,12 +173,21 @@ def change_password(user: User, current: str, new: str) -> None:
         raise ValidationError("Mật khẩu mới phải khác mật khẩu hiện tại.", field="password")
     check_password_policy(new, user.email)
     user.password_hash = hash_password(new)
-    user.session_version += 1
+    end_credentials(user)
     db.session.flush()
 
 
-def set_role(actor: User, user: User, role: str, unit_id: int | None) -> User:
-    """An administrator changes a user's role (and the unit an organizer manages)."""
+def log_out_everywhere(user: User) -> None:
+    """"Đăng xuất khỏi mọi thiết bị": every session and token of the account ends."""
+    end_credentials(user)
+    db.session.flush()
+
+
+def set_role(
+    actor: User, user: User, role: str, unit_id: int | None, active: bool | None = None
+) -> User:
+    """An administrator changes a user's role, the unit an organizer manages and whether the
+    account is active. Any change ends the account's sessions and tokens."""
     if not actor.is_admin:
         raise PermissionDenied("Chỉ quản trị viên được đổi vai trò.")
     if role not in ROLES:
@@ -167,9 +198,24 @@ def set_role(actor: User, user: User, role: str, unit_id: int | None) -> User:
         raise ValidationError("Đơn vị không hợp lệ.", field="unit_id")
     if user.id == actor.id and role != "admin":
         raise ValidationError("Bạn không thể tự bỏ quyền quản trị của mình.", field="role")
-    user.role = role
-    user.unit_id = unit_id
-    user.session_version += 1
+    active = user.active if active is None else active
+    if user.id == actor.id and not active:
+        raise ValidationError("Bạn không thể tự khoá tài khoản của mình.", field="active")
+    if (user.role, user.unit_id, user.active) != (role, unit_id, active):
+        user.role = role
+        user.unit_id = unit_id
+        user.active = active
+        end_credentials(user)
+    db.session.flush()
+    return user
+
+
+def set_active(user: User, active: bool) -> User:
+    """Switch an account on or off (operator, CLI); switching it off ends its sessions and
+    tokens, and switching it back on does not bring them back."""
+    if user.active != active:
+        user.active = active
+        end_credentials(user)
     db.session.flush()
     return user
 

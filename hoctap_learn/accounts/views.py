@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.auth import staff_required
-from ..core.forms import safe_next, saving, select_choices
+from ..core.forms import BaseForm, safe_next, saving, select_choices
+from ..core.types import utcnow
 from ..extensions import db, limiter
 from ..units.services import unit_choices
 from . import services
 from .forms import LoginForm, PasswordForm, ProfileFields, RegisterForm, RoleForm
+from .throttle import TooManyFailures
 
 bp = Blueprint("accounts", __name__, url_prefix="/account", template_folder="templates")
 admin_bp = Blueprint("people", __name__, url_prefix="/organizer/users", template_folder="templates")
@@ -20,8 +32,13 @@ def _login_limit() -> str:
     return current_app.config["HOCTAP_LOGIN_LIMIT"]
 
 
-def _login_email_key() -> str:
-    return "login-email:" + (request.form.get("email") or "").strip().lower()[:254]
+def _register_limit() -> str:
+    return current_app.config["HOCTAP_REGISTER_LIMIT"]
+
+
+def _register_tried(_response) -> bool:
+    # Only a filled-in form counts: the answer about the email comes after that point.
+    return g.get("register_tried", False)
 
 
 def _profile_input(form) -> services.ProfileInput:
@@ -42,11 +59,13 @@ def _with_units(form):
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"], deduct_when=_register_tried)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = _with_units(RegisterForm())
     if form.validate_on_submit():
+        g.register_tried = True
         with saving(form) as saved:
             user = services.register(form.email.data, form.password.data, _profile_input(form))
         if saved.ok:
@@ -58,22 +77,29 @@ def register():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_email_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = LoginForm()
+    headers = {}
+    status = 200
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is None:
-            form.form_errors.append("Email hoặc mật khẩu không đúng.")
+        try:
+            user = services.log_in(form.email.data, form.password.data, request.remote_addr)
+        except TooManyFailures as error:
+            form.form_errors.append(error.message)
+            status, headers = 429, {"Retry-After": str(error.retry_after)}
         else:
-            db.session.commit()
-            login_user(user)
-            flash(f"Xin chào {user.full_name}!", "success")
-            return redirect(safe_next(request.args.get("next"), url_for("core.home")))
-    status = 200 if not (form.errors or form.form_errors) else 422
-    return render_template("accounts/login.html", form=form), status
+            db.session.commit()  # last login time, an upgraded hash
+            if user is None:
+                form.form_errors.append("Email hoặc mật khẩu không đúng.")
+            else:
+                login_user(user)
+                flash(f"Xin chào {user.full_name}!", "success")
+                return redirect(safe_next(request.args.get("next"), url_for("core.home")))
+    if status == 200 and (form.errors or form.form_errors):
+        status = 422
+    return render_template("accounts/login.html", form=form), status, headers
 
 
 @bp.route("/logout", methods=["POST"])
@@ -114,6 +140,37 @@ def password():
     return render_template("accounts/password.html", form=form), 200 if not form.errors else 422
 
 
+@bp.route("/tokens")
+@login_required
+def tokens():
+    from ..contests import tokens as api_tokens
+
+    rows = api_tokens.live_tokens(current_user, utcnow())
+    return render_template("accounts/tokens.html", tokens=rows, form=BaseForm())
+
+
+@bp.route("/tokens/revoke", methods=["POST"])
+@login_required
+def revoke_tokens():
+    from ..contests import tokens as api_tokens
+
+    # CSRFProtect has checked the form's token (app-wide, every POST).
+    count = api_tokens.revoke_all(current_user.id, utcnow())
+    db.session.commit()
+    flash(f"Đã thu hồi {count} mã truy cập API.", "success")
+    return redirect(url_for(".tokens"))
+
+
+@bp.route("/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    services.log_out_everywhere(current_user)
+    db.session.commit()
+    login_user(current_user)  # this browser stays signed in, with the new version
+    flash("Đã đăng xuất khỏi mọi thiết bị khác và thu hồi mọi mã truy cập API.", "success")
+    return redirect(url_for(".tokens"))
+
+
 # --- organizer: people of their units ------------------------------------------------------
 
 
@@ -138,7 +195,9 @@ def user_detail(user_id: int):
         form.unit_id.choices = select_choices([(None, "— Không —"), *unit_choices()])
         if form.validate_on_submit():
             with saving(form) as saved:
-                services.set_role(current_user, user, form.role.data, form.unit_id.data)
+                services.set_role(
+                    current_user, user, form.role.data, form.unit_id.data, form.active.data
+                )
             if saved.ok:
                 flash("Đã cập nhật vai trò.", "success")
                 return redirect(url_for(".user_detail", user_id=user.id))

@@ -12,7 +12,9 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_login import current_user
 
+from ..accounts import services as accounts
 from ..accounts.models import User
+from ..accounts.throttle import TooManyFailures
 from ..core.errors import DomainError, Unauthenticated, ValidationError
 from ..core.types import utcnow
 from ..core.views import error_response
@@ -31,14 +33,6 @@ bp = Blueprint("contests_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # checked in `authenticate` below, except for bearer tokens
 
 
-def _bearer() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return None
-
-
 #: Endpoints whose services take a `tokens.Presented` and check it themselves.
 _CHECKED_IN_SERVICE = frozenset({"contests_api.save", "contests_api.submit"})
 
@@ -48,13 +42,13 @@ def authenticate():
     # Who calls: a tokens.Caller or the session user (anything with the user's `.id`), or
     # for `_CHECKED_IN_SERVICE` a tokens.Presented that the service checks.
     g.api_caller = None
-    presented = _bearer()
+    presented = tokens.bearer_token()
     if presented is not None:
         if request.endpoint in _CHECKED_IN_SERVICE:
             # Autosave and submit check the token in their first statement (401 there).
             g.api_caller = tokens.present(presented, utcnow())
         else:
-            g.api_caller = tokens.resolve(presented, utcnow())
+            g.api_caller = tokens.request_caller(utcnow())
         if g.api_caller is None:
             abort(401, tokens.INVALID_MESSAGE)
         return
@@ -141,16 +135,38 @@ def _login_limit() -> str:
 @bp.route("/auth/token", methods=["POST"])
 @limiter.limit(_login_limit)
 def issue_token():
+    """The login page's rules: per-address limit above, delays per account and address."""
     data = _json_body()
-    now = utcnow()
-    token, row = tokens.issue_token(
-        data.get("email"), data.get("password"), now, timedelta(days=token_lifetime_days())
-    )
-    if token is None:
-        db.session.commit()  # authenticate() may have updated a password hash
+    email, password = data.get("email"), data.get("password")
+    tokens.check_credentials_shape(email, password)
+    try:
+        user = accounts.log_in(email, password, request.remote_addr)
+    except TooManyFailures as error:
+        response = error_response(429, error.message)
+        response[0].headers["Retry-After"] = str(error.retry_after)
+        return response
+    if user is None:
         abort(401, "Email hoặc mật khẩu không đúng.")
+    now = utcnow()
+    token, row = tokens.issue_for(user, now, timedelta(days=token_lifetime_days()))
     db.session.commit()
     return jsonify(token=token, token_type="Bearer", expires_at=row.expires_at.isoformat()), 201
+
+
+@bp.route("/auth/tokens", methods=["GET"])
+def token_list():
+    """The caller's live tokens: when issued, last used, expiry; never the secret."""
+    user = _user()
+    return jsonify(results=[tokens.token_dict(t) for t in tokens.live_tokens(user, utcnow())])
+
+
+@bp.route("/auth/tokens", methods=["DELETE"])
+def revoke_all_tokens():
+    """Revoke every token of the caller (with a token or the browser session + CSRF)."""
+    user = _user()
+    revoked = tokens.revoke_all(user.id, utcnow())
+    db.session.commit()
+    return jsonify(revoked=revoked)
 
 
 @bp.route("/auth/token", methods=["DELETE"])

@@ -131,6 +131,24 @@ CONTEST_PATHS = {
             "responses": {"204": {"description": "Đã thu hồi"}, **_errors(401)},
         },
     },
+    "/api/v1/auth/tokens": {
+        "get": {
+            "summary": "Các token còn hiệu lực của người gọi (không bao giờ kèm mã bí mật)",
+            "security": _SECURED,
+            "responses": {"200": _json({"type": "object", "properties": {"results": {
+                "type": "array", "items": {"type": "object", "properties": {
+                    "id": {"type": "integer"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "last_used_at": {"type": ["string", "null"], "format": "date-time"},
+                    "expires_at": {"type": "string", "format": "date-time"}}}}}}),
+                **_errors(401)},
+        },
+        "delete": {
+            "summary": "Thu hồi mọi token của người gọi", "security": _SECURED,
+            "responses": {"200": _json({"type": "object", "properties": {
+                "revoked": {"type": "integer"}}}, "Đã thu hồi"), **_errors(401)},
+        },
+    },
     "/api/v1/contests": {"get": {
         "summary": "Danh sách cuộc thi và các vòng",
         "responses": {"200": _json({"type": "object", "properties": {

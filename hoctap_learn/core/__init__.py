@@ -17,6 +17,13 @@ def init_app(app) -> None:
         configure_sqlite(db.engine)
         ping_idle_connections(db.engine)
 
+    proxies = app.config.get("HOCTAP_TRUSTED_PROXIES", 0)
+    if proxies:
+        # The client address (rate limits, login delays) is taken from X-Forwarded-For only
+        # through this many proxies of our own; without them the raw header is ignored.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.after_request(_security_headers)
     app.extensions["hoctap_entries"] = []
     app.context_processor(_navigation)
@@ -26,11 +33,28 @@ def init_app(app) -> None:
     app.add_template_filter(format_number, "number")
 
 
+#: Pages load scripts, styles, fonts and images from this site only; no inline script or
+#: style attribute runs (JSON data blocks, `<script type="application/json">`, are not
+#: scripts); images may also be `data:` URLs (charts exported by Chart.js).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; media-src 'self'; object-src 'none'; "
+    "base-uri 'self'; frame-ancestors 'self'; form-action 'self'"
+)
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def _security_headers(response):
-    """Headers every response carries: no MIME sniffing, no framing, a sober referrer."""
+    """Headers every response carries: no MIME sniffing, no framing, a sober referrer, the
+    Content-Security-Policy, and HSTS when the site is served over HTTPS only."""
+    from flask import current_app
+
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 

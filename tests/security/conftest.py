@@ -1,4 +1,4 @@
-"""Attack tests: a tripwire so no test can ever reach beyond loopback."""
+"""Fixtures of the attack tests, and a tripwire so no test can ever reach beyond loopback."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import ipaddress
 import socket
 
 import pytest
+
+from hoctap_learn import create_app
+from tests.conftest import IsolatedClient
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -41,3 +44,34 @@ def loopback_only(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+
+
+@pytest.fixture
+def app_with(database_url, tmp_path):
+    """Build another app on the test's database with settings read at start (ProxyFix,
+    HSTS); its connections are closed at the end of the test."""
+    from hoctap_learn.extensions import db as _db
+
+    made = []
+
+    def build(**config):
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "INSTANCE_PATH": tmp_path / f"instance{len(made)}",
+                "HOCTAP_INDEX_DIR": str(tmp_path / f"index{len(made)}"),
+                "SECRET_KEY": "test-secret",
+                **config,
+            }
+        )
+        app.test_client_class = IsolatedClient
+        made.append(app)
+        return app
+
+    yield build
+    for app in made:
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()

@@ -25,5 +25,10 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Set when revoked; a revoked token is refused.
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The account's `session_version` at issue; the token is dead once the account's moves on
+    #: (password, role or active flag changed, "log out everywhere").
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: When the token was last presented, kept to within a minute (`tokens.TOUCH_EVERY`).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
