@@ -161,7 +161,8 @@ class OaiServer:
     #: Faults for the next requests, consumed one per request:
     #: ("503", "Retry-After value" | None), ("malformed",), ("html",),
     #: ("slow", seconds): answer normally after a delay (longer than the client's timeout
-    #: makes a timeout).
+    #: makes a timeout); ("gate", arrived, release): set the `arrived` event, then hold the
+    #: answer until the test sets `release` (at most a minute); None: answer normally.
     faults: deque = field(default_factory=deque)
     requests: list = field(default_factory=list)
     url: str = ""
@@ -183,6 +184,9 @@ class OaiServer:
         fault = self.faults.popleft() if self.faults else None
         if fault and fault[0] == "slow":
             time.sleep(fault[1])
+        if fault and fault[0] == "gate":
+            fault[1].set()
+            fault[2].wait(60)
         if fault and fault[0] == "503":
             headers = [("Content-Type", "text/html")]
             if fault[1] is not None:
