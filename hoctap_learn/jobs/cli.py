@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import click
 from flask import current_app
@@ -27,6 +28,19 @@ def _configure_logging() -> None:
         logging.getLogger(name).setLevel(logging.INFO)
 
 
+def queue_label(app) -> str:
+    """Where the queue is, without a password from the Redis URL."""
+    from urllib.parse import urlsplit
+
+    from .queue import jobs_db_path
+
+    url = app.config.get("HOCTAP_REDIS_URL")
+    if not url:
+        return f"SQLite {jobs_db_path(app)}"
+    parts = urlsplit(url)
+    return f"Redis {parts.hostname}:{parts.port or 6379}"
+
+
 @click.command("worker")
 @click.option(
     "--workers", default=2, show_default=True, type=click.IntRange(1, 64),
@@ -43,14 +57,20 @@ def worker_command(workers, once, as_json):
     """Chạy tiến trình nền: thu thập theo yêu cầu và theo lịch, tự nộp lượt thi quá giờ,
     cập nhật chỉ mục tìm kiếm. Dừng bằng Ctrl+C hoặc SIGTERM (chờ việc đang chạy xong)."""
     from . import heartbeat
-    from .queue import QueueUnavailable, get_queue, run_pending
+    from .queue import get_queue, run_pending
 
     _configure_logging()
     app = current_app._get_current_object()
     try:
         queue = get_queue(app)
+        queue.huey.storage.queue_size()  # reach the queue now, not in a loop of errors
     except Exception as error:  # an unreachable Redis, an unwritable queue file
-        raise QueueUnavailable(f"Không mở được hàng đợi việc: {error}") from error
+        message = f"Không mở được hàng đợi việc ({queue_label(app)}): {error}"
+        if as_json:
+            echo_json({"error": message})
+        else:
+            click.echo(f"Lỗi: {message}", err=True)
+        sys.exit(1)
     if once:
         ran = run_pending(app, periodic=True)
         applied = heartbeat.search_catch_up()
