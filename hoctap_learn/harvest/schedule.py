@@ -123,22 +123,19 @@ def source_schedule(source: HarvestSource) -> Schedule:
     return Schedule(source.schedule, source.schedule_time, source.schedule_weekday)
 
 
-def queue_due_sources(now: datetime) -> list[int]:
-    """Queue a run of every source whose `next_run_at` has come; return the run ids.
+def claim_due_sources(now: datetime) -> list[int]:
+    """Claim every source whose `next_run_at` has come; return the ids this caller won.
 
     Each due source is claimed with one conditional UPDATE that moves `next_run_at` on
-    (from the value read to the next occurrence after now), committed before the run is
-    queued: of two workers reading the same row only one moves it, and a worker that was
-    down for days queues one run, not one per missed day. A disabled source, or one
-    already queued or running, skips this occurrence."""
-    from .runner import queue_run
-
+    (from the value read to the next occurrence after now), committed at once: of several
+    workers reading the same row only one moves it, and a worker that was down for days
+    claims one run, not one per missed day."""
     due = db.session.execute(
         select(HarvestSource.id, HarvestSource.next_run_at).where(
             HarvestSource.next_run_at.is_not(None), HarvestSource.next_run_at <= now
         )
     ).all()
-    queued: list[int] = []
+    won: list[int] = []
     for source_id, seen in due:
         source = db.session.get(HarvestSource, source_id)
         following = next_occurrence(source_schedule(source), now)
@@ -149,7 +146,20 @@ def queue_due_sources(now: datetime) -> list[int]:
             .execution_options(synchronize_session=False)
         ).rowcount
         db.session.commit()
-        if not claimed or not source.enabled:
+        if claimed:
+            won.append(source_id)
+    return won
+
+
+def queue_due_sources(now: datetime) -> list[int]:
+    """Queue a run of every due source this caller claims; return the run ids. A disabled
+    source, or one already queued or running, skips this occurrence."""
+    from .runner import queue_run
+
+    queued: list[int] = []
+    for source_id in claim_due_sources(now):
+        source = db.session.get(HarvestSource, source_id)
+        if not source.enabled:
             continue
         try:
             queued.append(queue_run(source, "lịch").id)
