@@ -7,6 +7,8 @@ import json
 import re
 import signal
 
+from sqlalchemy import select
+
 from hoctap_learn.harvest import services
 from hoctap_learn.harvest.models import HarvestRun
 from hoctap_learn.jobs import latest_heartbeat
@@ -41,7 +43,11 @@ def test_run_queued_by_the_cli_runs_on_the_worker_process(app, db, runner, oai_s
     run = db.session.get(HarvestRun, data["run"])
     assert run.status == "partial" and run.new == 30 and run.pages == 5
     assert run.heartbeat_at is not None and run.finished_at is not None
-    wait_for(latest_heartbeat, "the worker's heartbeat row")
+    def beat():
+        db.session.rollback()  # a new snapshot each time
+        return latest_heartbeat()
+
+    wait_for(beat, "the worker's heartbeat row")
 
     worker.process.send_signal(signal.SIGTERM)
     assert worker.process.wait(timeout=60) == 0
@@ -62,3 +68,35 @@ def test_worker_refuses_an_unreachable_redis_with_a_message(app, runner, tmp_pat
     result = runner.invoke(args=["worker", "--once"])
     assert result.exit_code == 1
     assert "hàng đợi" in result.output and "Traceback" not in result.output
+
+
+def test_with_redis_the_queue_is_shared_through_redis(app, db, runner, oai_server, redis_url,
+                                                      start_worker, tmp_path):  # fmt: skip
+    """HOCTAP_REDIS_URL: the page's process and the worker process share no queue file."""
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    app.config["HOCTAP_REDIS_URL"] = redis_url
+    app.config["HOCTAP_JOBS_DB"] = str(tmp_path / "unused-by-the-page.db")
+    services.add_source(
+        None, services.SourceInput(name="Kho trường", kind="oai-pmh", url=oai_server.url)
+    )
+    db.session.commit()
+    queued = runner.invoke(args=["harvest", "run", "kho-truong", "--queue", "--json"])
+    assert queued.exit_code == 0, queued.output
+    run_id = json.loads(queued.output)["run"]
+    worker = start_worker(HOCTAP_REDIS_URL=redis_url,
+                          HOCTAP_JOBS_DB=str(tmp_path / "unused-by-the-worker.db"))  # fmt: skip
+    wait_for(lambda: _status(db, run_id) not in ("queued", "running"), "the run to end")
+    assert _status(db, run_id) == "partial"
+    from hoctap_learn.jobs.models import WorkerHeartbeat
+
+    def worker_queue():
+        db.session.rollback()  # a new snapshot each time
+        return db.session.scalar(select(WorkerHeartbeat.queue))
+
+    assert wait_for(worker_queue, "the worker's row") == "redis"
+    assert not (tmp_path / "unused-by-the-page.db").exists()
+    assert not (tmp_path / "unused-by-the-worker.db").exists()
+    worker.process.send_signal(signal.SIGTERM)
+    assert worker.process.wait(timeout=60) == 0
