@@ -3,22 +3,14 @@ test's database and SQLite queue file."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
-import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from hoctap_learn.jobs.queue import jobs_db_path
 
 from ..harvest.servers import MemoryRepository, OaiServer, sample_items, serve_wsgi
-
-#: Loopback is refused by default once the harvest allow list lands (HOCTAP_HARVEST_ALLOW_HOSTS).
-LOOPBACK = "127.0.0.1,localhost,::1"
+from .process import LOOPBACK, Worker, spawn_worker, wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -46,68 +38,26 @@ def oai_server():
     stop()
 
 
-def wait_for(predicate, what: str, limit: float = 90.0):
-    """Poll `predicate` until it returns something true; fail (not hang) past `limit`."""
-    deadline = time.monotonic() + limit
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.05)
-
-
-@dataclass
-class Worker:
-    process: subprocess.Popen
-    log_path: Path
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-
 @pytest.fixture
 def start_worker(app, tmp_path):
     """Start `hoctap worker` in its own process on the test's database and queue file."""
     started: list[Worker] = []
 
     def start(**settings) -> Worker:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HOCTAP_")}
-        env.update(
-            DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-            SECRET_KEY="worker-test",
-            HOCTAP_JOBS_DB=jobs_db_path(app),
-            HOCTAP_INDEX_DIR=app.config["HOCTAP_INDEX_DIR"],
-            HOCTAP_UPLOAD_DIR=app.config["HOCTAP_UPLOAD_DIR"],
-            HOCTAP_HARVEST_ALLOW_HOSTS=LOOPBACK,
-            HOCTAP_JOB_HEARTBEAT_SECONDS="1",
-            PYTHONUNBUFFERED="1",
-        )
-        env.update({key: str(value) for key, value in settings.items()})
-        log_path = tmp_path / f"worker-{len(started)}.log"
-        hoctap = Path(sys.executable).with_name("hoctap")
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                [str(hoctap), "worker", "--workers", "2"],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        worker = Worker(process, log_path)
+        env = {
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "HOCTAP_JOBS_DB": jobs_db_path(app),
+            "HOCTAP_INDEX_DIR": app.config["HOCTAP_INDEX_DIR"],
+            "HOCTAP_UPLOAD_DIR": app.config["HOCTAP_UPLOAD_DIR"],
+            **settings,
+        }
+        worker = spawn_worker(env, tmp_path / f"worker-{len(started)}.log")
         started.append(worker)
         return worker
 
     yield start
     for worker in started:
-        if worker.process.poll() is None:
-            worker.process.send_signal(signal.SIGKILL)
-        worker.process.wait(timeout=30)
+        worker.kill()
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from hoctap_learn.harvest.runner import run_source
 
 from ..conftest import csrf_from, login
 from ..factories import PASSWORD, make_user
-from .conftest import wait_for
+from .process import wait_for
 
 #: Records changed after the first harvest: 21, three pages of 7.
 TOUCHED = [n for n in range(11, 34) if n not in (20, 30)]

@@ -13,7 +13,7 @@ from hoctap_learn.harvest import services
 from hoctap_learn.harvest.models import HarvestRun
 from hoctap_learn.jobs import latest_heartbeat
 
-from .conftest import wait_for
+from .process import wait_for
 
 
 def _status(db, run_id: int) -> str:
