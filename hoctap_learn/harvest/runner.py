@@ -270,6 +270,9 @@ def run_queued(run_id: int) -> HarvestRun | None:
     if not claimed:
         current_app.logger.info("harvest run %s is not queued any more: skipped", run_id)
         return None
+    run = db.session.get(HarvestRun, run_id)
+    if not run.source.enabled:  # switched off while the run waited
+        return _finish(run_id, "failed", f"Nguồn “{run.source.name}” đã tắt trước khi chạy.")
     return _run(run_id, None)
 
 

@@ -121,7 +121,20 @@ def run_progress(run: HarvestRun) -> dict:
         "message": run.message,
         "heartbeat_at": run.heartbeat_at.isoformat() if run.heartbeat_at else None,
         "finished_at": format_datetime(run.finished_at) if run.finished_at else None,
+        "worker_seen": worker_seen(),
     }
+
+
+def worker_seen() -> bool:
+    """Whether a job worker beat recently (a queued run waits for one)."""
+    from datetime import timedelta
+
+    from ..core.types import utcnow
+    from ..jobs import latest_heartbeat
+
+    beat = latest_heartbeat()
+    limit = float(current_app.config.get("HOCTAP_JOB_STALE_SECONDS", 180))
+    return beat is not None and beat >= utcnow() - timedelta(seconds=limit)
 
 
 # --- changes ---------------------------------------------------------------------------------

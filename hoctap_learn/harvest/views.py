@@ -110,7 +110,12 @@ def run_detail(slug: str, run_id: int):
     source = services.get_source_for(current_user, slug)
     run = services.get_run(source, run_id)
     return render_template(
-        "harvest/run.html", source=source, run=run, counts=COUNTS, count_labels=COUNT_LABELS
+        "harvest/run.html",
+        source=source,
+        run=run,
+        counts=COUNTS,
+        count_labels=COUNT_LABELS,
+        worker_seen=services.worker_seen() if run.status == "queued" else True,
     )
 
 

@@ -81,6 +81,12 @@ def worker_command(workers, once, as_json):
         return
 
     interval = float(app.config["HOCTAP_JOB_HEARTBEAT_SECONDS"])
+    if float(app.config["HOCTAP_JOB_STALE_SECONDS"]) < 3 * interval:
+        log.warning(
+            "HOCTAP_JOB_STALE_SECONDS (%s) is less than three heartbeats (%s s each): "
+            "live harvests may be failed as dead",
+            app.config["HOCTAP_JOB_STALE_SECONDS"], interval,
+        )  # fmt: skip
     name = heartbeat.worker_name()
     heartbeat.prune(max(24 * 3600, 10 * float(app.config["HOCTAP_JOB_STALE_SECONDS"])))
     heartbeat.beat(name, queue.kind)

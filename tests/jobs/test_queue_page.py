@@ -51,6 +51,7 @@ def test_run_now_returns_at_once_and_progress_is_json(client, runner, db, setup,
     assert 'data-progress-url="' + run_url + '.json"' in page
     assert 'data-active="true"' in page and "Tải lại" in page
     assert "<script>" not in page  # no inline script (strict CSP)
+    assert "Chưa thấy tiến trình chạy nền nào hoạt động" in page and not state["worker_seen"]
 
     again = _run_now(client)  # the source is taken while the run waits
     assert "đang chờ chạy" in client.get(again.headers["Location"]).get_data(as_text=True)
@@ -138,3 +139,16 @@ def test_lost_queue_message_is_queued_again(app, db, runner, setup):
     assert runner.invoke(args=["worker", "--once"]).exit_code == 0  # …and it runs
     db.session.expire_all()
     assert run.status == "partial" and run.pages == 5
+
+
+def test_run_of_a_source_switched_off_while_queued_does_not_harvest(client, runner, db, setup,
+                                                                    oai_server):  # fmt: skip
+    login(client, "a@example.vn", PASSWORD)
+    run_url = _run_now(client).headers["Location"]
+    token = csrf_from(client, "/organizer/harvest/kho-a")
+    client.post("/organizer/harvest/kho-a/enabled", data={"csrf_token": token})
+    asked = len(oai_server.requests)
+    assert runner.invoke(args=["worker", "--once"]).exit_code == 0
+    state = client.get(run_url + ".json").get_json()
+    assert state["status"] == "failed" and "đã tắt trước khi chạy" in state["message"]
+    assert len(oai_server.requests) == asked
