@@ -11,11 +11,13 @@ stay, nothing of page 3 is written, and the next run goes on incrementally from 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import create_engine, func, select, text
 
 from hoctap_learn.catalog.models import Resource
 from hoctap_learn.harvest import services
@@ -110,3 +112,68 @@ def test_sigkilled_worker_run_fails_keeps_committed_pages_and_next_run_goes_on(
     assert all(titles[f"kho-truong:oai:kho-thu:{n}"].endswith("(bản mới)") for n in TOUCHED)
     assert db.session.scalar(select(func.count()).select_from(Resource)) == 30
     assert services.get_source("kho-truong").harvested_until > mark
+
+
+def test_sigkill_inside_the_page_transaction_keeps_nothing_of_that_page(
+    app, db, backend, runner, oai_server, start_worker
+):
+    """PostgreSQL: the test holds the run's row lock, so the worker gets page 3, writes its
+    records in its transaction and then waits on the run row; it is killed there. The
+    records it had written are rolled back with the connection."""
+    if backend != "postgresql":
+        pytest.skip(
+            "SQLite has one write lock per file: a test cannot let the worker write some of a "
+            "page and then hold it inside that transaction"
+        )
+    services.add_source(
+        None, services.SourceInput(name="Kho trường", kind="oai-pmh", url=oai_server.url)
+    )
+    db.session.commit()
+    arrived, release = threading.Event(), threading.Event()
+    oai_server.faults.extend([None, None, ("gate", arrived, release)])
+    queued = runner.invoke(args=["harvest", "run", "kho-truong", "--queue", "--json"])
+    run_id = json.loads(queued.output)["run"]
+    # No beats from the run's own thread: the one UPDATE of the run row that waits on the
+    # test's lock is the worker's page transaction (it flushes the run's counts after the
+    # first record of page 3 is written).
+    worker = start_worker(HOCTAP_JOB_HEARTBEAT_SECONDS=3600)
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with engine.connect() as holder, engine.connect() as watcher:
+            wait_for(arrived.is_set, "the worker to ask for page 3")
+            wait_for(lambda: _run(db, run_id).pages == 2, "page 2 to be committed")
+            holder.execute(
+                text("SELECT id FROM harvest_runs WHERE id = :id FOR UPDATE"), {"id": run_id}
+            )
+            release.set()  # page 3 reaches the worker, which writes and then waits on us
+
+            def worker_waits_on_the_run_row():
+                waiting = watcher.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND query ILIKE 'UPDATE harvest_runs%'"
+                )).scalar()  # fmt: skip
+                watcher.rollback()  # statistics are a snapshot per transaction
+                return waiting
+
+            wait_for(worker_waits_on_the_run_row, "the worker to wait inside page 3")
+            os.kill(worker.pid, signal.SIGKILL)
+            assert worker.process.wait(timeout=30) == -signal.SIGKILL
+            holder.rollback()
+    finally:
+        release.set()
+        engine.dispose()
+
+    run = _run(db, run_id)
+    assert run.status == "running" and run.pages == 2 and run.new == 11
+    identifiers = set(_titles(db))
+    assert len(identifiers) == 11  # pages 1-2: items 1-14 less 2 rejected and 1 deleted
+    assert not any(f"kho-truong:oai:kho-thu:{n}" in identifiers for n in range(15, 22))
+
+    app.config["HOCTAP_JOB_STALE_SECONDS"] = 0
+    assert runner.invoke(args=["worker", "--once"]).exit_code == 0
+    assert _run(db, run_id).status == "failed"
+    app.config["HOCTAP_JOB_STALE_SECONDS"] = 180
+    result = runner.invoke(args=["harvest", "run", "kho-truong", "--json"])
+    data = json.loads(result.output)
+    assert (data["new"], data["unchanged"]) == (19, 11) and data["from"] is None
+    assert len(_titles(db)) == 30
