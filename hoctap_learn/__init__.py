@@ -22,6 +22,7 @@ FEATURES = (
     "hoctap_learn.oai",
     "hoctap_learn.contests",
     "hoctap_learn.api",
+    "hoctap_learn.jobs",
 )
 
 

@@ -8,7 +8,6 @@ DEFAULTS = {
     "HOCTAP_HARVEST_RETRIES": 3,  # retries after 503/429/timeouts
     "HOCTAP_HARVEST_MAX_WAIT": 120,  # upper bound of one Retry-After wait, seconds
     "HOCTAP_HARVEST_DEFAULT_WAIT": 5,  # wait without Retry-After; back-off step
-    "HOCTAP_HARVEST_STALE_AFTER": 6 * 3600,  # a "running" run older than this is dead
     "HOCTAP_HARVEST_MAX_BYTES": 50 * 1024 * 1024,  # one response, decoded
     "HOCTAP_HARVEST_ALLOW_HOSTS": "",  # internal hosts the harvest may reach (none)
 }

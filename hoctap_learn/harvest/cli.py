@@ -9,11 +9,13 @@ from flask.cli import with_appcontext
 
 from ..core.cli_util import echo_json, json_option
 from ..core.errors import DomainError
+from ..core.timeutil import format_datetime
 from ..extensions import db
 from ..units.services import get_unit
 from . import services
 from .models import KINDS
-from .runner import run_source
+from .runner import queue_run, run_source
+from .schedule import WEEKDAYS, make_schedule, set_schedule
 
 harvest_group = click.Group("harvest", help="Thu thập học liệu từ kho OAI-PMH, tệp và bản tin.")
 
@@ -40,6 +42,12 @@ def _source_dict(source) -> dict:
         "granularity": source.granularity,
         "deleted_record": source.deleted_record,
         "harvested_until": source.harvested_until,
+        "schedule": source.schedule,
+        "schedule_weekday": WEEKDAYS[source.schedule_weekday]
+        if source.schedule_weekday is not None
+        else None,
+        "schedule_time": source.schedule_time,
+        "next_run_at": source.next_run_at.isoformat() if source.next_run_at else None,
     }
 
 
@@ -128,10 +136,15 @@ class _Progress:
 @harvest_group.command("run")
 @click.argument("name", required=False)
 @click.option("--all", "run_all", is_flag=True, help="Chạy mọi nguồn đang bật.")
+@click.option(
+    "--queue", "queued", is_flag=True,
+    help="Đưa vào hàng đợi cho tiến trình chạy nền (hoctap worker) thay vì chạy ngay tại đây.",
+)  # fmt: skip
 @json_option
 @with_appcontext
-def run_command(name, run_all, as_json):
-    """Thu thập một nguồn (theo tên hoặc mã) hoặc mọi nguồn đang bật (--all).
+def run_command(name, run_all, queued, as_json):
+    """Thu thập một nguồn (theo tên hoặc mã) hoặc mọi nguồn đang bật (--all), ngay trong
+    lệnh này (cho script, cron), hoặc đưa vào hàng đợi với --queue.
 
     Mã thoát 1 khi có lần chạy thất bại hoặc bị từ chối vì nguồn đang chạy.
     """
@@ -145,6 +158,9 @@ def run_command(name, run_all, as_json):
         _fail(error.message, as_json)
     if not sources and not as_json:
         click.echo("Không có nguồn nào đang bật.")
+    if queued:
+        _queue_sources(sources, run_all, as_json)
+        return
     results, failed = [], False
     for source in sources:
         progress = _Progress(not as_json, source.name)
@@ -163,6 +179,27 @@ def run_command(name, run_all, as_json):
         results.append(run.as_dict())
         if not as_json:
             _print_run(run)
+    if as_json:
+        echo_json(results if run_all else results[0])
+    if failed:
+        sys.exit(1)
+
+
+def _queue_sources(sources, run_all: bool, as_json: bool) -> None:
+    results, failed = [], False
+    for source in sources:
+        try:
+            run = queue_run(source, "cli")
+        except DomainError as error:
+            db.session.rollback()
+            failed = True
+            results.append({"source": source.name, "status": "refused", "error": error.message})
+            if not as_json:
+                click.echo(f"Lỗi: {error.message}", err=True)
+            continue
+        results.append(run.as_dict())
+        if not as_json:
+            click.echo(f"{source.name}: đã đưa vào hàng đợi (lần chạy #{run.id}).")
     if as_json:
         echo_json(results if run_all else results[0])
     if failed:
@@ -203,7 +240,43 @@ def sources_command(as_json):
         return
     for s in sources:
         state = "bật" if s.enabled else "tắt"
-        click.echo(f"{s.slug}\t{s.kind}\t{state}\t{s.url}")
+        upcoming = f"\tlần tới {format_datetime(s.next_run_at)}" if s.next_run_at else ""
+        click.echo(f"{s.slug}\t{s.kind}\t{state}\t{s.url}\t{s.schedule_label}{upcoming}")
+
+
+@harvest_group.command("schedule")
+@click.argument("name")
+@click.option("--daily", "daily", metavar="GG:PP", help="Chạy hằng ngày lúc GG:PP (giờ Việt Nam).")
+@click.option(
+    "--weekly", "weekly", nargs=2, metavar="THỨ GG:PP",
+    help=f"Chạy hằng tuần: thứ ({', '.join(WEEKDAYS)}) và giờ, ví dụ --weekly mon 02:30.",
+)  # fmt: skip
+@click.option("--off", is_flag=True, help="Bỏ lịch chạy tự động.")
+@json_option
+@with_appcontext
+def schedule_command(name, daily, weekly, off, as_json):
+    """Đặt lịch thu thập tự động của một nguồn (tiến trình `hoctap worker` chạy theo lịch)."""
+    if sum(bool(x) for x in (daily, weekly, off)) != 1:
+        _fail("Hãy chọn đúng một trong --daily GG:PP, --weekly THỨ GG:PP, --off.", as_json)
+    try:
+        source = services.get_source(name)
+        if off:
+            schedule = make_schedule(None)
+        elif daily:
+            schedule = make_schedule("daily", daily)
+        else:
+            schedule = make_schedule("weekly", weekly[1], weekly[0])
+        set_schedule(source, schedule)
+    except DomainError as error:
+        _fail(error.message, as_json)
+    db.session.commit()
+    if as_json:
+        echo_json(_source_dict(source))
+        return
+    upcoming = (
+        f" Lần chạy tiếp theo: {format_datetime(source.next_run_at)}." if source.next_run_at else ""
+    )
+    click.echo(f"Nguồn “{source.name}”: {source.schedule_label}.{upcoming}")
 
 
 @harvest_group.command("enable")

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..core.forms import BaseForm, select_choices
 from .models import KINDS
+from .schedule import WEEKDAY_LABELS
 
 
 class SourceForm(BaseForm):
@@ -38,3 +39,24 @@ class SourceForm(BaseForm):
 
 class ActionForm(BaseForm):
     """A button that changes something: only the CSRF token."""
+
+
+class ScheduleForm(BaseForm):
+    """A source's schedule: none, daily at a time, or weekly on a day at a time."""
+
+    kind = SelectField(
+        "Lịch chạy tự động",
+        choices=select_choices(
+            [("none", "Không chạy tự động"), ("daily", "Hằng ngày"), ("weekly", "Hằng tuần")]
+        ),
+    )
+    weekday = SelectField(
+        "Thứ (cho lịch hằng tuần)",
+        choices=select_choices(
+            [("", "—")] + [(str(i), label) for i, label in enumerate(WEEKDAY_LABELS)]
+        ),
+    )
+    at = StringField(
+        "Giờ chạy (GG:PP, giờ Việt Nam)",
+        validators=[Length(max=5, message="Hãy ghi giờ theo dạng GG:PP, ví dụ 02:30.")],
+    )

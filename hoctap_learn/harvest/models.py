@@ -23,11 +23,16 @@ KINDS = {
 }
 #: Run statuses: code → Vietnamese label.
 STATUSES = {
+    "queued": "Đang chờ chạy",
     "running": "Đang chạy",
     "succeeded": "Thành công",
     "partial": "Xong, có bản ghi bị từ chối",
     "failed": "Thất bại",
 }
+#: Statuses of a run not yet over: at most one such run per source (the per-source lock).
+ACTIVE = ("queued", "running")
+#: Schedule kinds: code → Vietnamese label (NULL: no schedule).
+SCHEDULES = {"daily": "Hằng ngày", "weekly": "Hằng tuần"}
 #: The counters of a run, in display order.
 COUNTS = ("new", "updated", "unchanged", "withdrawn", "duplicates", "rejected")
 
@@ -36,7 +41,18 @@ class HarvestSource(db.Model):
     """Where resources come from: harvested again and again, records updated in place."""
 
     __tablename__ = "harvest_sources"
-    __table_args__ = (CheckConstraint(_in("kind", KINDS), "kind"),)
+    __table_args__ = (
+        CheckConstraint(_in("kind", KINDS), "kind"),
+        CheckConstraint(f"schedule IS NULL OR {_in('schedule', SCHEDULES)}", "schedule"),
+        CheckConstraint(
+            "(schedule IS NULL AND schedule_time IS NULL AND schedule_weekday IS NULL)"
+            " OR (schedule = 'daily' AND schedule_time IS NOT NULL"
+            " AND schedule_weekday IS NULL)"
+            " OR (schedule = 'weekly' AND schedule_time IS NOT NULL"
+            " AND schedule_weekday BETWEEN 0 AND 6)",
+            "schedule_fields",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: URL and CLI key derived from the name; also the namespace of harvested identifiers.
@@ -73,6 +89,15 @@ class HarvestSource(db.Model):
     #: The ``from`` of the next incremental run, at the repository's granularity: the
     #: responseDate of the first page of the last successful run. NULL: harvest everything.
     harvested_until: Mapped[str | None] = mapped_column(String(30))
+    #: Harvested by itself: one of `SCHEDULES`, or NULL for "only when asked".
+    schedule: Mapped[str | None] = mapped_column(String(10))
+    #: Local time of day (HOCTAP_TIMEZONE) of a scheduled run, ``HH:MM``.
+    schedule_time: Mapped[str | None] = mapped_column(String(5))
+    #: Day of a weekly run: 0 = Monday … 6 = Sunday.
+    schedule_weekday: Mapped[int | None] = mapped_column()
+    #: When the scheduler queues the next run (UTC); NULL without a schedule. Moved on by
+    #: the worker when it claims the run, so two workers never queue the same one.
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     provider: Mapped[Provider | None] = relationship()
@@ -83,6 +108,12 @@ class HarvestSource(db.Model):
         return KINDS.get(self.kind, self.kind)
 
     @property
+    def schedule_label(self) -> str:
+        from .schedule import describe
+
+        return describe(self.schedule, self.schedule_weekday, self.schedule_time)
+
+    @property
     def record_source(self) -> str:
         """What `Resource.source` says for records this source brought."""
         return f"harvest:{self.slug}"
@@ -91,19 +122,22 @@ class HarvestSource(db.Model):
 class HarvestRun(db.Model):
     """One harvest of a source: counts, errors and notes per record, how it ended.
 
-    At most one run per source is ``running``: a partial unique index makes the database
-    refuse a second one, so two processes can never write the same source at once.
+    At most one run per source is ``queued`` or ``running``: a partial unique index makes
+    the database refuse a second one, so two processes can never write the same source at
+    once. The row is the truth about a run; the job queue only carries its id. A running
+    run beats (`heartbeat_at`) while it works; one whose beats stopped is failed by the
+    worker's sweep (harvest/runner.py `fail_stale_runs`).
     """
 
     __tablename__ = "harvest_runs"
     __table_args__ = (
         CheckConstraint(_in("status", STATUSES), "status"),
         Index(
-            "uq_harvest_runs_one_running",
+            "uq_harvest_runs_one_active",
             "source_id",
             unique=True,
-            sqlite_where=text("status = 'running'"),
-            postgresql_where=text("status = 'running'"),
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
         ),
     )
 
@@ -113,9 +147,15 @@ class HarvestRun(db.Model):
     )
     #: One of `STATUSES`.
     status: Mapped[str] = mapped_column(String(10), default="running")
+    #: When the run was asked for (queued, or started inline).
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Last sign of life of the process running it: set when queued, when it starts, after
+    #: every committed page and every few seconds in between (also while waiting out a
+    #: Retry-After). NULL only on rows older than the job worker.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: Who started it: ``cli``, or the e-mail of the organizer who clicked "run now".
+    #: Who started it: ``cli``, ``lịch`` (the schedule), or the e-mail of the organizer who
+    #: clicked "run now".
     started_by: Mapped[str] = mapped_column(String(255), default="cli")
     #: The ``from`` sent to the repository (NULL: full harvest).
     from_datestamp: Mapped[str | None] = mapped_column(String(30))
@@ -144,6 +184,10 @@ class HarvestRun(db.Model):
     def status_label(self) -> str:
         return STATUSES.get(self.status, self.status)
 
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
     def counts(self) -> dict[str, int]:
         return {name: getattr(self, name) or 0 for name in COUNTS}
 
@@ -154,6 +198,7 @@ class HarvestRun(db.Model):
             "status": self.status,
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "heartbeat_at": self.heartbeat_at.isoformat() if self.heartbeat_at else None,
             "from": self.from_datestamp,
             "pages": self.pages,
             **self.counts(),

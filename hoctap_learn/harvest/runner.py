@@ -1,20 +1,24 @@
 """Running a harvest: one `HarvestRun` per run, the catalog written page by page.
 
 A harvest is a batch job, not a request: it commits by itself, and that is deliberate.
-The `running` row is committed first — the partial unique index on
-``harvest_runs(source_id) WHERE status = 'running'`` is the lock that refuses a second
-run of the same source, in any process. Each OAI-PMH page is then committed with the
-run's counts, so a failure (broken XML, dead host) leaves the catalog as it was before
-that page, and the next run simply starts again from the stored ``from``.
+The `queued` (organizer page, ``--queue``, schedule) or `running` (inline CLI) row is
+committed first — the partial unique index on ``harvest_runs(source_id) WHERE status IN
+('queued', 'running')`` is the lock that refuses a second run of the same source, in any
+process. Each OAI-PMH page is then committed with the run's counts and a heartbeat, so a
+failure (broken XML, dead host, a killed worker) leaves the catalog as it was before that
+page, and the next run simply starts again from the stored ``from``. A run whose process
+died stops beating and is failed by `fail_stale_runs` (the worker's sweep, every minute,
+and before any new run of the same source).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..catalog.models import Resource
@@ -25,7 +29,7 @@ from ..core.types import utcnow
 from ..extensions import db
 from .fetch import HarvestFailure, RetryPolicy
 from .mapping import from_dublin_core, namespaced
-from .models import HarvestRun, HarvestSource
+from .models import ACTIVE, HarvestRun, HarvestSource
 from .oai import OaiClient, next_from
 
 #: Per-record messages kept on a run; beyond this only the counts grow.
@@ -87,42 +91,101 @@ class RecordSink:
             self.run.withdrawn += 1
 
     def commit_page(self) -> None:
+        """Commit the page's records with the run's counts and a heartbeat, but only while
+        the run is still ours: if the stale sweep failed it meanwhile, nothing of this
+        page is written (RunLost)."""
         self.run.pages += 1
         self.run.errors = list(self.log)
+        self.run.heartbeat_at = utcnow()
+        owned = db.session.execute(
+            update(HarvestRun)
+            .where(HarvestRun.id == self.run.id, HarvestRun.status == "running")
+            .values(heartbeat_at=self.run.heartbeat_at)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not owned:
+            db.session.rollback()
+            raise RunLost(self.run.id)
         db.session.commit()
 
 
 # --- starting and finishing ------------------------------------------------------------------
 
+#: Why a run whose process stopped beating was failed.
+STALE_MESSAGE = (
+    "Tiến trình chạy nền đã dừng giữa chừng (không còn tín hiệu hoạt động). Các trang đã "
+    "lưu được giữ lại; lần chạy sau tiếp tục từ mốc thu thập đã lưu."
+)
 
-def _expire_stale(source: HarvestSource) -> None:
-    """A `running` row whose process died would lock the source for ever: expire it."""
-    limit = float(current_app.config.get("HOCTAP_HARVEST_STALE_AFTER", 6 * 3600))
-    cutoff = utcnow() - timedelta(seconds=limit)
-    stale = db.session.scalars(
+
+class RunLost(Exception):
+    """The run is no longer ``running`` (the stale sweep failed it): stop writing."""
+
+
+def _stale_cutoff() -> datetime:
+    seconds = float(current_app.config.get("HOCTAP_JOB_STALE_SECONDS", 180))
+    return utcnow() - timedelta(seconds=seconds)
+
+
+def fail_stale_runs(source_id: int | None = None) -> list[int]:
+    """Fail the ``running`` runs whose heartbeat is older than HOCTAP_JOB_STALE_SECONDS
+    (their process died: SIGKILL, a crash, a lost machine), freeing their sources.
+
+    Pages committed before are kept; `harvested_until` was not moved, so the next run
+    harvests incrementally from the same point. One conditional UPDATE: safe beside a
+    run that beats at the same moment and beside other workers sweeping too."""
+    now = utcnow()
+    stale = [
+        HarvestRun.status == "running",
+        func.coalesce(HarvestRun.heartbeat_at, HarvestRun.started_at) < _stale_cutoff(),
+    ]
+    if source_id is not None:
+        stale.append(HarvestRun.source_id == source_id)
+    ids = list(db.session.scalars(select(HarvestRun.id).where(*stale)))
+    if ids:
+        db.session.execute(
+            update(HarvestRun)
+            .where(HarvestRun.id.in_(ids), *stale)
+            .values(status="failed", finished_at=now, message=STALE_MESSAGE)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    return ids
+
+
+def requeue_lost_runs() -> list[int]:
+    """Queue again the ``queued`` runs that waited longer than the stale limit: their
+    message may be lost (a Redis flushed, a queue file removed). A duplicate message is
+    harmless: only one worker can claim the run (`run_queued`)."""
+    from ..jobs import enqueue
+
+    rows = db.session.scalars(
         select(HarvestRun).where(
-            HarvestRun.source_id == source.id,
-            HarvestRun.status == "running",
-            HarvestRun.started_at < cutoff,
+            HarvestRun.status == "queued",
+            func.coalesce(HarvestRun.heartbeat_at, HarvestRun.started_at) < _stale_cutoff(),
         )
     ).all()
-    for run in stale:
-        run.status = "failed"
-        run.finished_at = utcnow()
-        run.message = "Lần chạy bị bỏ dở (tiến trình dừng giữa chừng)."
-    if stale:
-        db.session.commit()
+    ids = [run.id for run in rows]
+    for run in rows:
+        run.heartbeat_at = utcnow()
+    db.session.commit()
+    for run_id in ids:
+        enqueue("harvest.run", run_id)
+    return ids
 
 
-def start_run(source: HarvestSource, started_by: str = "cli") -> HarvestRun:
-    """Insert and commit the `running` row, or refuse with Conflict if one is running."""
+def _insert_run(source: HarvestSource, status: str, started_by: str) -> HarvestRun:
+    """Insert and commit an active (`queued`/`running`) row, or raise Conflict."""
     if not source.enabled:
         raise ValidationError(f"Nguồn “{source.name}” đang tắt; hãy bật lại trước khi chạy.")
-    _expire_stale(source)
+    fail_stale_runs(source.id)
     source_id, name = source.id, source.name
+    now = utcnow()
     run = HarvestRun(
         source=source,
-        status="running",
+        status=status,
+        started_at=now,
+        heartbeat_at=now,
         started_by=started_by[:255],
         from_datestamp=source.harvested_until if source.kind == "oai-pmh" else None,
     )
@@ -131,38 +194,111 @@ def start_run(source: HarvestSource, started_by: str = "cli") -> HarvestRun:
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
-        running = db.session.scalar(
+        active = db.session.scalar(
             select(HarvestRun).where(
-                HarvestRun.source_id == source_id, HarvestRun.status == "running"
+                HarvestRun.source_id == source_id, HarvestRun.status.in_(ACTIVE)
             )
         )
-        since = f" từ {format_datetime(running.started_at)}" if running else ""
+        if active is not None and active.status == "queued":
+            raise Conflict(
+                f"Nguồn “{name}” đã có một lần thu thập đang chờ chạy (từ "
+                f"{format_datetime(active.started_at)}); hãy chờ lần đó xong rồi thử lại."
+            ) from error
+        since = f" từ {format_datetime(active.started_at)}" if active else ""
         raise Conflict(
             f"Nguồn “{name}” đang được thu thập{since}; hãy chờ lần chạy đó xong rồi thử lại."
         ) from error
     return run
 
 
-def _finish(run_id: int, status: str, message: str | None = None) -> HarvestRun:
+def start_run(source: HarvestSource, started_by: str = "cli") -> HarvestRun:
+    """Insert and commit the `running` row, or refuse with Conflict if one is active."""
+    return _insert_run(source, "running", started_by)
+
+
+def queue_run(source: HarvestSource, started_by: str) -> HarvestRun:
+    """Insert the `queued` row and wake a worker; returns at once.
+
+    Conflict if the source has a run queued or running already; QueueUnavailable (and the
+    row failed, so the source is free) if the queue refused the job."""
+    from ..jobs import enqueue
+    from ..jobs.queue import QueueUnavailable
+
+    run = _insert_run(source, "queued", started_by)
+    run_id = run.id
+    try:
+        enqueue("harvest.run", run_id)
+    except QueueUnavailable as error:
+        _finish(run_id, "failed", error.message, expected="queued")
+        raise
+    return db.session.get(HarvestRun, run_id)
+
+
+def _finish(
+    run_id: int,
+    status: str,
+    message: str | None = None,
+    expected: str = "running",
+    harvested_until: str | None = None,
+) -> HarvestRun:
+    """End the run if it is still `expected` (the sweep may have failed it meanwhile: its
+    verdict stands, and `harvested_until` does not move)."""
+    done = db.session.execute(
+        update(HarvestRun)
+        .where(HarvestRun.id == run_id, HarvestRun.status == expected)
+        .values(status=status, finished_at=utcnow(), message=message, heartbeat_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
     run = db.session.get(HarvestRun, run_id)
-    run.status = status
-    run.finished_at = utcnow()
-    run.message = message
+    if done and harvested_until is not None:
+        run.source.harvested_until = harvested_until
     db.session.commit()
+    db.session.refresh(run)
     return run
+
+
+def run_queued(run_id: int) -> HarvestRun | None:
+    """The worker's side of `queue_run`: claim the queued row (one conditional UPDATE, so
+    a duplicate message or a second worker does nothing) and run it."""
+    claimed = db.session.execute(
+        update(HarvestRun)
+        .where(HarvestRun.id == run_id, HarvestRun.status == "queued")
+        .values(status="running", heartbeat_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        current_app.logger.info("harvest run %s is not queued any more: skipped", run_id)
+        return None
+    run = db.session.get(HarvestRun, run_id)
+    if not run.source.enabled:  # switched off while the run waited
+        return _finish(run_id, "failed", f"Nguồn “{run.source.name}” đã tắt trước khi chạy.")
+    return _run(run_id, None)
 
 
 def run_source(
     source: HarvestSource, started_by: str = "cli", on_page: ProgressHook | None = None
 ) -> HarvestRun:
-    """Harvest one source now. Raises Conflict if it is already running; otherwise
-    returns the finished run (``succeeded``, ``partial`` or ``failed`` with a message)."""
+    """Harvest one source now, in this process. Raises Conflict if it is already queued or
+    running; otherwise returns the finished run (``succeeded``, ``partial`` or ``failed``
+    with a message)."""
     run = start_run(source, started_by)
-    run_id = run.id
+    return _run(run.id, on_page)
+
+
+def _run(run_id: int, on_page: ProgressHook | None) -> HarvestRun:
+    run = db.session.get(HarvestRun, run_id)
+    source = run.source
     harvesters = {"oai-pmh": _harvest_oai, "csv": _harvest_file, "xlsx": _harvest_file}
     harvest = harvesters.get(source.kind, _harvest_feed)
+    interval = float(current_app.config.get("HOCTAP_JOB_HEARTBEAT_SECONDS", 15))
     try:
-        next_from_value = harvest(run, source, on_page or (lambda run, total: None))
+        with RunHeartbeat(run_id, interval):
+            next_from_value = harvest(run, source, on_page or (lambda run, total: None))
+    except RunLost:
+        db.session.rollback()
+        current_app.logger.warning("harvest run %s was failed by the stale sweep", run_id)
+        return db.session.get(HarvestRun, run_id)
     except HarvestFailure as error:
         db.session.rollback()
         return _finish(run_id, "failed", str(error))
@@ -173,9 +309,46 @@ def run_source(
             run_id, "failed", "Lỗi không mong đợi trong lúc thu thập; xem nhật ký máy chủ."
         )
     run = db.session.get(HarvestRun, run_id)
-    if next_from_value is not None:
-        run.source.harvested_until = next_from_value
-    return _finish(run_id, "partial" if run.rejected else "succeeded")
+    return _finish(
+        run_id, "partial" if run.rejected else "succeeded", harvested_until=next_from_value
+    )
+
+
+class RunHeartbeat:
+    """Beats the run's `heartbeat_at` every `interval` seconds from a thread of its own,
+    on its own connection, while the harvest works (a slow page, a Retry-After wait). If
+    the process dies the beats stop, and the stale sweep fails the run."""
+
+    def __init__(self, run_id: int, interval: float):
+        self.run_id = run_id
+        self.interval = max(interval, 0.5)
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def __enter__(self):
+        engine = db.engine
+        table = HarvestRun.__table__
+        statement = update(table).where(table.c.id == self.run_id, table.c.status == "running")
+        logger = current_app.logger
+
+        def beat():
+            while not self.stopping.wait(self.interval):
+                try:
+                    with engine.begin() as connection:
+                        connection.execute(statement.values(heartbeat_at=utcnow()))
+                except Exception:  # busy database: the next beat tries again
+                    logger.warning("heartbeat of harvest run %s failed", self.run_id,
+                                   exc_info=True)  # fmt: skip
+
+        self.thread = threading.Thread(target=beat, name=f"run-{self.run_id}-heartbeat",
+                                       daemon=True)  # fmt: skip
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.thread.join()
+        return False
 
 
 # --- per kind --------------------------------------------------------------------------------

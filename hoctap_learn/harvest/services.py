@@ -107,6 +107,38 @@ def get_run(source: HarvestSource, run_id: int) -> HarvestRun:
     return run
 
 
+def run_progress(run: HarvestRun) -> dict:
+    """What the run page shows while the run goes on (its JSON endpoint)."""
+    from ..core.timeutil import format_datetime
+
+    counts = run.counts()
+    return {
+        "run": run.id,
+        "status": run.status,
+        "status_label": run.status_label,
+        "active": run.active,
+        "pages": run.pages,
+        "records": sum(counts.values()),
+        "counts": counts,
+        "message": run.message,
+        "heartbeat_at": run.heartbeat_at.isoformat() if run.heartbeat_at else None,
+        "finished_at": format_datetime(run.finished_at) if run.finished_at else None,
+        "worker_seen": worker_seen(),
+    }
+
+
+def worker_seen() -> bool:
+    """Whether a job worker beat recently (a queued run waits for one)."""
+    from datetime import timedelta
+
+    from ..core.types import utcnow
+    from ..jobs import latest_heartbeat
+
+    beat = latest_heartbeat()
+    limit = float(current_app.config.get("HOCTAP_JOB_STALE_SECONDS", 180))
+    return beat is not None and beat >= utcnow() - timedelta(seconds=limit)
+
+
 # --- changes ---------------------------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..core.auth import staff_required
@@ -11,9 +11,10 @@ from ..core.forms import saving, select_choices
 from ..extensions import db
 from ..units.services import managed_root_id, unit_tree
 from . import services
-from .forms import ActionForm, SourceForm
+from .forms import ActionForm, ScheduleForm, SourceForm
 from .models import COUNTS
-from .runner import run_source
+from .runner import queue_run
+from .schedule import make_schedule, set_schedule
 
 bp = Blueprint("harvest", __name__, url_prefix="/organizer/harvest", template_folder="templates")
 
@@ -65,14 +66,42 @@ def source_new():
 @staff_required
 def source_detail(slug: str):
     source = services.get_source_for(current_user, slug)
+    return _source_page(source, _schedule_form(source))
+
+
+def _schedule_form(source) -> ScheduleForm:
+    form = ScheduleForm()
+    if not form.is_submitted():
+        form.kind.data = source.schedule or "none"
+        form.weekday.data = "" if source.schedule_weekday is None else str(source.schedule_weekday)
+        form.at.data = source.schedule_time or ""
+    return form
+
+
+def _source_page(source, schedule_form: ScheduleForm, status: int = 200):
     return render_template(
         "harvest/source.html",
         source=source,
         runs=services.recent_runs(source, 30),
         form=ActionForm(),
+        schedule_form=schedule_form,
         counts=COUNTS,
         count_labels=COUNT_LABELS,
-    )
+    ), status
+
+
+@bp.route("/<slug>/schedule", methods=["POST"])
+@staff_required
+def source_schedule(slug: str):
+    source = services.get_source_for(current_user, slug)
+    form = _schedule_form(source)
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            set_schedule(source, make_schedule(form.kind.data, form.at.data, form.weekday.data))
+        if saved.ok:
+            flash(f"Đã lưu lịch chạy: {source.schedule_label}.", "success")
+            return redirect(url_for(".source_detail", slug=slug))
+    return _source_page(source, form, 422)
 
 
 @bp.route("/<slug>/runs/<int:run_id>")
@@ -81,8 +110,24 @@ def run_detail(slug: str, run_id: int):
     source = services.get_source_for(current_user, slug)
     run = services.get_run(source, run_id)
     return render_template(
-        "harvest/run.html", source=source, run=run, counts=COUNTS, count_labels=COUNT_LABELS
+        "harvest/run.html",
+        source=source,
+        run=run,
+        counts=COUNTS,
+        count_labels=COUNT_LABELS,
+        worker_seen=services.worker_seen() if run.status == "queued" else True,
     )
+
+
+@bp.route("/<slug>/runs/<int:run_id>.json")
+@staff_required
+def run_progress(slug: str, run_id: int):
+    """The run's state for the run page's polling (harvest/run-progress.js)."""
+    source = services.get_source_for(current_user, slug)
+    run = services.get_run(source, run_id)
+    response = jsonify(services.run_progress(run))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _checked_action() -> None:
@@ -120,20 +165,18 @@ def source_toggle(slug: str):
 @bp.route("/<slug>/run", methods=["POST"])
 @staff_required
 def source_run(slug: str):
+    """ "Chạy ngay": queue the run for the worker and go to its page at once."""
     _checked_action()
     source = services.get_source_for(current_user, slug)
     try:
-        run = run_source(source, started_by=current_user.email)
+        run = queue_run(source, started_by=current_user.email)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for(".source_detail", slug=slug))
-    counts = run.counts()
-    category = "error" if run.status == "failed" else "success"
     flash(
-        f"{run.status_label}: {counts['new']} mới, {counts['updated']} cập nhật, "
-        f"{counts['withdrawn']} gỡ, {counts['rejected']} bị từ chối."
-        + (f" {run.message}" if run.message else ""),
-        category,
+        "Đã đưa lần thu thập vào hàng đợi; tiến trình chạy nền sẽ bắt đầu trong giây lát. "
+        "Trang này tự cập nhật tiến độ.",
+        "success",
     )
     return redirect(url_for(".run_detail", slug=slug, run_id=run.id))

@@ -166,7 +166,9 @@ class OaiServer:
     #: ("answer", status, content type, body bytes, Retry-After | None): any answer,
     #: ("huge", size, how): an OAI-PMH-looking body of `size` bytes sent as
     #: "chunked" (no Content-Length), "gzip" (small on the wire, `size` decoded) or
-    #: "declared" (an honest Content-Length).
+    #: "declared" (an honest Content-Length),
+    #: ("gate", arrived, release): set the `arrived` event, then hold the answer until the
+    #: test sets `release` (at most a minute); None: answer normally.
     faults: deque = field(default_factory=deque)
     requests: list = field(default_factory=list)
     url: str = ""
@@ -191,6 +193,9 @@ class OaiServer:
         fault = self.faults.popleft() if self.faults else None
         if fault and fault[0] == "slow":
             time.sleep(fault[1])
+        if fault and fault[0] == "gate":
+            fault[1].set()
+            fault[2].wait(60)
         if fault and fault[0] == "503":
             headers = [("Content-Type", "text/html")]
             if fault[1] is not None:

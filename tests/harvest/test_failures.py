@@ -150,13 +150,20 @@ def test_dead_host_refused_when_adding(db):
 
 
 def test_stale_running_run_is_expired(app, db, oai_server):
+    """A run whose heartbeat stopped longer ago than HOCTAP_JOB_STALE_SECONDS is failed
+    when the source is run again; one that still beats keeps the source."""
+    from hoctap_learn.core.errors import Conflict
     from hoctap_learn.harvest.runner import start_run
 
     source = add(db, oai_server.url)
     stale = start_run(source)
-    stale.started_at = datetime.now(UTC) - timedelta(hours=7)
+    stale.heartbeat_at = datetime.now(UTC) - timedelta(seconds=170)
+    db.session.commit()
+    with pytest.raises(Conflict, match="đang được thu thập"):
+        run_source(source)
+    stale.heartbeat_at = datetime.now(UTC) - timedelta(seconds=181)
     db.session.commit()
     run = run_source(source)
     assert run.status == "partial"
     db.session.refresh(stale)
-    assert stale.status == "failed" and "bỏ dở" in stale.message
+    assert stale.status == "failed" and "dừng giữa chừng" in stale.message

@@ -72,7 +72,7 @@ def test_organizer_cannot_add_for_another_unit(client, people, oai_server):
     assert services.list_sources() == []
 
 
-def test_owner_adds_runs_and_sees_history(client, people, oai_server, db):
+def test_owner_adds_runs_and_sees_history(client, runner, people, oai_server, db):
     login(client, "a@example.vn", PASSWORD)
     form = client.get("/organizer/harvest/new").get_data(as_text=True)
     assert "Huyện A" in form and "Huyện B" not in form
@@ -86,9 +86,15 @@ def test_owner_adds_runs_and_sees_history(client, people, oai_server, db):
     assert response.headers["Location"].endswith("/organizer/harvest/kho-truong")
     response = client.post("/organizer/harvest/kho-truong/run", data={"csrf_token": token})
     assert response.status_code == 302
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    run_url = response.headers["Location"]
+    page = client.get(run_url).get_data(as_text=True)
+    assert "Đã đưa lần thu thập vào hàng đợi" in page  # the flash
+    assert "Đang chờ chạy" in page and "harvest/run-progress.js" in page
+    result = runner.invoke(args=["worker", "--once"])  # the worker takes the job
+    assert result.exit_code == 0, result.output
+    page = client.get(run_url).get_data(as_text=True)
     assert "Xong, có bản ghi bị từ chối" in page and "thiếu nhan đề (title)" in page
-    assert "30 mới" in page  # the flash
+    assert "run-progress.js" not in page  # nothing left to follow
     detail = client.get("/organizer/harvest/kho-truong").get_data(as_text=True)
     assert re.search(r"<td>30</td>", detail)
     tested = client.post("/organizer/harvest/kho-truong/test", data={"csrf_token": token})
