@@ -118,3 +118,15 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30)
             proc.kill()
             proc.wait()
     return proc.returncode
+
+
+@contextlib.contextmanager
+def another_app(config: dict):
+    """A second app beside the `app` fixture's, its connections closed afterwards."""
+    app = create_app({"TESTING": True, **config})
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()

@@ -13,11 +13,10 @@ from click.testing import CliRunner
 from flask import render_template_string
 
 from hoctap_learn import config as config_module
-from hoctap_learn import create_app
 from hoctap_learn.cli import main
 from hoctap_learn.harvest.fetch import RetryPolicy
 
-from .conftest import REPO
+from .conftest import REPO, another_app
 
 NAME_RE = re.compile(r"\b(?:HOCTAP_[A-Z0-9_]*[A-Z0-9])")
 
@@ -119,14 +118,16 @@ def test_settings_that_were_never_read_now_reach_the_features(tmp_path, monkeypa
     monkeypatch.setenv("HOCTAP_HARVEST_DEFAULT_WAIT", "0.5")
     monkeypatch.setenv("HOCTAP_CERT_FONT_DIR", str(tmp_path))
     monkeypatch.setenv("HOCTAP_TIMEZONE", "Asia/Tokyo")
-    other = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "INSTANCE_PATH": tmp_path / "instance",
-            "HOCTAP_INDEX_DIR": str(tmp_path / "index"),
-        }
-    )
+    config = {
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "INSTANCE_PATH": tmp_path / "instance",
+        "HOCTAP_INDEX_DIR": str(tmp_path / "index"),
+    }
+    with another_app(config) as other:
+        check_features(other, app, tmp_path)
+
+
+def check_features(other, app, tmp_path):
     response = other.test_client().get("/oai?verb=Identify")
     assert "<adminEmail>cntt@so.example.vn</adminEmail>" in response.get_data(as_text=True)
     policy = RetryPolicy.from_config(other.config)
