@@ -119,5 +119,7 @@ def _finish(response):
 
 def init_app(app) -> None:
     configure_logging(app)
-    app.before_request(_start)
+    # First of all before-request functions: CSRFProtect (registered in create_app) may
+    # end a request before any other runs, and that request is logged too.
+    app.before_request_funcs.setdefault(None, []).insert(0, _start)
     app.after_request(_finish)
