@@ -232,8 +232,8 @@ SETTINGS: tuple[Setting, ...] = (
     # Logs, static files
     Setting("HOCTAP_LOG_FORMAT", "text", one_of("text", "json"),
             "request log lines: `text`, or `json` (one object per line) for log collectors"),
-    Setting("HOCTAP_LOG_LEVEL", "info", one_of("debug", "info", "warning", "error"),
-            "log level of the `hoctap_learn` loggers"),
+    Setting("HOCTAP_LOG_LEVEL", "warning", one_of("debug", "info", "warning", "error"),
+            "level of the app's other log messages (request lines are always written)"),
     # Catalog, harvest, OAI-PMH
     Setting("HOCTAP_HARVEST_TIMEOUT", 30.0, non_negative_number,
             "seconds per harvest request", default_text="30"),

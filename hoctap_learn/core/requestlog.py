@@ -69,6 +69,7 @@ def configure_logging(app) -> None:
     """
     package = logging.getLogger("hoctap_learn")
     package.setLevel(app.config["HOCTAP_LOG_LEVEL"].upper())
+    logger.setLevel(logging.INFO)  # request lines whatever the level of the rest
     formatter = JsonFormatter() if app.config["HOCTAP_LOG_FORMAT"] == "json" else TextFormatter()
     for handler in list(package.handlers):
         if getattr(handler, _HANDLER_MARK, False) or handler is default_handler:
