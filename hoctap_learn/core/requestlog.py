@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 from flask import g, request
 from flask.logging import default_handler
+from werkzeug.local import LocalProxy
 
 #: The logger of request lines (a child of the package logger).
 logger = logging.getLogger("hoctap_learn.request")
@@ -91,6 +92,8 @@ def _user_id():
     # Only a user some code already loaded: loading one just to log it would cost a query
     # on every request (Flask-Login keeps the loaded user in `g._login_user`).
     user = g.get("_login_user")
+    if isinstance(user, LocalProxy):  # a proxy stored there would resolve to itself
+        user = None
     if user is not None and getattr(user, "is_authenticated", False):
         return getattr(user, "id", None)
     # The JSON API's bearer-token caller (contests/api.py); an autosave or submit whose token
