@@ -23,7 +23,9 @@ from .conftest import BIN, base_env, gunicorn, stop, wait_until_up
 STOP_WITHIN = 30
 
 
-def test_serve_runs_gunicorn_prints_accounts_and_stops_on_ctrl_c(instance, tmp_path):
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "term"])
+def test_serve_runs_gunicorn_prints_accounts_and_stops_on_a_signal(instance, tmp_path,
+                                                                   stop_signal):
     port = free_port()
     env = base_env(**instance, PORT=port, HOCTAP_LOG_FORMAT="json")
     err_path = tmp_path / "serve.err"
@@ -43,7 +45,7 @@ def test_serve_runs_gunicorn_prints_accounts_and_stops_on_ctrl_c(instance, tmp_p
             assert "Tuần lễ" in page
             children = _children(proc.pid)
             assert len(children) >= 1  # the gunicorn master
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(stop_signal)
             proc.wait(timeout=STOP_WITHIN)
         finally:
             stop(proc)
