@@ -117,6 +117,8 @@ def create(database_uri: str, upload_dir: Path, output: Path) -> BackupInfo:
                 rel = path.relative_to(upload_dir).as_posix()
                 tar.add(path, arcname=f"{UPLOADS}/{rel}", recursive=False)
         size = copy.stat().st_size
+        # The copy holds password hashes and token digests: readable by its owner only.
+        os.chmod(partial, 0o600)
         os.replace(partial, output)
     return BackupInfo(output, created_at, revision, len(files), size)
 

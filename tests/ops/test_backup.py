@@ -149,6 +149,7 @@ def test_backup_while_answers_are_saved_then_restore(instance, tmp_path):
     assert created.returncode == 0, created.stderr
     manifest = json.loads(created.stdout)
     assert manifest["upload_files"] == 1 and manifest["schema_revision"]
+    assert archive.stat().st_mode & 0o777 == 0o600  # password hashes inside
     before = [a for a in writer.acked if a[0] < began]
     assert len(before) >= 15
     during = [a for a in writer.acked if began <= a[0] < ended]
