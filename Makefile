@@ -24,9 +24,10 @@ db: install
 	$(BIN)/hoctap content load
 	$(BIN)/hoctap search rebuild
 
+# gunicorn + `hoctap worker`; prints the address and the demo accounts; Ctrl+C stops both.
+# SERVE_FLAGS passes options to `hoctap serve` (e.g. SERVE_FLAGS=--no-worker).
 run: db
-	@echo "Phục vụ tại http://127.0.0.1:$(PORT)  (Ctrl+C để dừng)"
-	$(BIN)/hoctap run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/hoctap serve --host 127.0.0.1 --port $(PORT) $(SERVE_FLAGS)
 
 test: install system-deps
 	$(BIN)/ruff check .

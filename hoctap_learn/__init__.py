@@ -39,10 +39,11 @@ def create_app(config: dict | None = None) -> Flask:
     instance_path.mkdir(parents=True, exist_ok=True)
 
     app.config.update(config_module.DEFAULTS)
-    env_config = config_module.from_environment(instance_path)
+    resolved = config_module.resolve(instance_path)  # raises ConfigError on a bad value
+    app.config.update({item.setting.config_key: item.value for item in resolved})
+    app.extensions["hoctap_setting_sources"] = {item.setting.name: item.source for item in resolved}
     if config and config.get("TESTING"):
-        env_config.update(config_module.TESTING)
-    app.config.update(env_config)
+        app.config.update(config_module.TESTING)
     app.config.update(config or {})
 
     db.init_app(app)

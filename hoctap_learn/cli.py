@@ -6,9 +6,18 @@ from flask.cli import FlaskGroup
 
 
 def _create_app():
-    from . import create_app
+    import sys
 
-    return create_app()
+    import click
+
+    from . import create_app
+    from .config import ConfigError
+
+    try:
+        return create_app()
+    except ConfigError as error:
+        click.echo(f"Lỗi cấu hình: {error}", err=True)
+        sys.exit(2)
 
 
 main = FlaskGroup(

@@ -18,6 +18,7 @@ from hoctap_learn.extensions import db as _db
 from hoctap_learn.extensions import limiter
 
 from .pgcluster import PostgresCluster, find_bindir
+from .redisserver import RedisServer, find_redis_server
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -48,6 +49,22 @@ def postgres_url(tmp_path_factory):
         yield url
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A throwaway redis-server on a free loopback port for the whole session."""
+    if os.environ.get("HOCTAP_SKIP_REDIS") == "1":
+        pytest.skip("HOCTAP_SKIP_REDIS=1: không chạy các kiểm thử cần Redis")
+    binary = find_redis_server()
+    if binary is None:
+        pytest.fail("redis-server not found: run `make system-deps`")
+    server = RedisServer(binary)
+    url = server.start()
+    try:
+        yield url
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

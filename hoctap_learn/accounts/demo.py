@@ -49,3 +49,17 @@ def load_demo_users(content_dir: Path, report: LoadReport) -> None:
             counts.unchanged += 1
         report.notes.append(f"Tài khoản demo ({ROLES[role]}): {email} / {entry['password']}")
     db.session.flush()
+
+
+def demo_logins(content_dir: Path) -> list[tuple[str, str, str]]:
+    """(role label, email, password) of the demo accounts that exist in the database."""
+    path = content_dir / "demo" / "users.yaml"
+    if not path.exists():
+        return []
+    out = []
+    for entry in read_yaml(path) or []:
+        email = normalize_email(entry.get("email", ""))
+        if email and get_user_by_email(email) is not None:
+            role = ROLES.get(entry.get("role", "participant"), entry.get("role", ""))
+            out.append((role, email, str(entry.get("password", ""))))
+    return out

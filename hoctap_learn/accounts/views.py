@@ -134,7 +134,9 @@ def password():
         with saving(form) as saved:
             services.change_password(current_user, form.current_password.data, form.password.data)
         if saved.ok:
-            login_user(current_user)  # keep this browser signed in with the new version
+            # keep this browser signed in with the new version; the user itself, not the
+            # proxy (g._login_user = current_user would resolve to itself for ever)
+            login_user(current_user._get_current_object())
             flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất.", "success")
             return redirect(url_for(".profile"))
     return render_template("accounts/password.html", form=form), 200 if not form.errors else 422

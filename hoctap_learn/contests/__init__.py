@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 
 def init_app(app) -> None:
     from ..api.openapi import register_paths
@@ -21,14 +19,8 @@ def init_app(app) -> None:
         views,
     )
 
-    #: Seconds after the deadline during which answers are still accepted (network lag).
-    app.config.setdefault(
-        "HOCTAP_CONTEST_GRACE_SECONDS", int(os.environ.get("HOCTAP_CONTEST_GRACE_SECONDS", "15"))
-    )
-    #: Lifetime of API bearer tokens.
-    app.config.setdefault("HOCTAP_API_TOKEN_DAYS", 30)
-    #: Size limits of creative entry uploads, in MB per kind.
-    app.config.setdefault("HOCTAP_ENTRY_MAX_MB", {"image": 10, "audio": 30, "video": 60})
+    # Settings (HOCTAP_CONTEST_GRACE_SECONDS, HOCTAP_API_TOKEN_DAYS, HOCTAP_ENTRY_MAX_MB)
+    # are rows of config.SETTINGS.
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(organizer_views.bp)

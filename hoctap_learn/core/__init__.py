@@ -1,4 +1,5 @@
-"""Core: home page, error pages, template helpers, database settings, `content load`."""
+"""Core: home page, error pages, template helpers, database settings, `content load`,
+health and readiness, request logs, versioned static files, `config`, `backup`, `serve`."""
 
 from __future__ import annotations
 
@@ -7,12 +8,18 @@ from markupsafe import Markup, escape
 
 def init_app(app) -> None:
     from ..extensions import db
-    from . import cli, timeutil, views
+    from . import backup_cli, cli, health, ops_cli, requestlog, static, timeutil, views
     from .database import configure_sqlite, ping_idle_connections
 
+    requestlog.init_app(app)
     app.register_blueprint(views.bp)
     views.register_error_handlers(app)
+    health.init_app(app)
+    static.init_app(app)
     app.cli.add_command(cli.content_group)
+    app.cli.add_command(ops_cli.config_group)
+    app.cli.add_command(ops_cli.serve_command)
+    app.cli.add_command(backup_cli.backup_group)
     with app.app_context():
         configure_sqlite(db.engine)
         ping_idle_connections(db.engine)

@@ -1,4 +1,4 @@
-"""Home page, health check and error pages."""
+"""Home page and error pages (health checks: core/health.py)."""
 
 from __future__ import annotations
 
@@ -34,12 +34,6 @@ def home():
     from ..units.services import current_campaign
 
     return render_template("home.html", campaign=current_campaign())
-
-
-@bp.route("/healthz")
-def health():
-    db.session.execute(db.text("SELECT 1"))
-    return jsonify(status="ok")
 
 
 def wants_json() -> bool:

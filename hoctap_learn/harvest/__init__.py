@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-#: Defaults a deployment may override (create_app config or the app's config file).
-DEFAULTS = {
-    "HOCTAP_HARVEST_TIMEOUT": 30,  # seconds per request
-    "HOCTAP_HARVEST_RETRIES": 3,  # retries after 503/429/timeouts
-    "HOCTAP_HARVEST_MAX_WAIT": 120,  # upper bound of one Retry-After wait, seconds
-    "HOCTAP_HARVEST_DEFAULT_WAIT": 5,  # wait without Retry-After; back-off step
-    "HOCTAP_HARVEST_MAX_BYTES": 50 * 1024 * 1024,  # one response, decoded
-    "HOCTAP_HARVEST_ALLOW_HOSTS": "",  # internal hosts the harvest may reach (none)
-}
-
 
 def init_app(app) -> None:
     from ..core import register_entry
     from . import cli, guard, models, views  # noqa: F401  (models registered with the metadata)
 
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
+    # Settings (HOCTAP_HARVEST_*) are rows of config.SETTINGS.
     # A mistyped allow list stops the app at start, not the first harvest.
     guard.parse_allow_list(app.config["HOCTAP_HARVEST_ALLOW_HOSTS"])
     app.cli.add_command(cli.harvest_group)

@@ -7,39 +7,31 @@ heartbeat); a queue message carries only an id and merely wakes a worker.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
-
-#: Settings (environment variable of the same name, or create_app config).
-DEFAULTS = {
-    #: Redis URL of the job queue; empty: the embedded SQLite queue file.
-    "HOCTAP_REDIS_URL": "",
-    #: The embedded queue's SQLite file; empty: ``instance/jobs.db``.
-    "HOCTAP_JOBS_DB": "",
-    #: A running job whose heartbeat is older than this (seconds) is failed by the sweep.
-    "HOCTAP_JOB_STALE_SECONDS": 180,
-    #: How often (seconds) a worker and a running harvest beat.
-    "HOCTAP_JOB_HEARTBEAT_SECONDS": 15,
-}
 
 
 def init_app(app) -> None:
+    # Settings (HOCTAP_JOBS_DB, HOCTAP_JOB_*, HOCTAP_REDIS_URL) are rows of config.SETTINGS.
+    from ..core.health import register_readiness_check
     from . import cli, models  # noqa: F401  (models registered with the metadata)
 
-    for key, default in DEFAULTS.items():
-        if key not in app.config:
-            raw = os.environ.get(key)
-            app.config[key] = default if raw in (None, "") else _coerce(raw, default)
     app.cli.add_command(cli.worker_command)
+    register_readiness_check(app, "worker", worker_readiness)
 
 
-def _coerce(raw: str, default):
-    if isinstance(default, int):
-        try:
-            return max(int(raw), 0)
-        except ValueError as error:
-            raise RuntimeError(f"{raw!r} is not a whole number of seconds") from error
-    return raw
+def worker_readiness() -> dict:
+    """/readyz: the age of the newest worker heartbeat. Information, never "down": a web
+    node serves pages while the worker is away (queued jobs wait for it), so a dead worker
+    must not take every node out of the load balancer. `stale` says the age is past
+    HOCTAP_JOB_STALE_SECONDS (or no worker beats at all)."""
+    from flask import current_app
+
+    from ..core.types import utcnow
+
+    beat = latest_heartbeat()
+    age = None if beat is None else round((utcnow() - beat).total_seconds(), 1)
+    limit = current_app.config["HOCTAP_JOB_STALE_SECONDS"]
+    return {"ok": True, "heartbeat_age": age, "stale": age is None or age > limit}
 
 
 def latest_heartbeat() -> datetime | None:

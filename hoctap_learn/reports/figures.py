@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Date, and_, case, cast, func, select, text
 
 from ..accounts.models import User
-from ..core.timeutil import VN_TZ
+from ..core.timeutil import REPORT_DAY_TZ
 from ..extensions import db
 from ..units.models import Campaign
 
@@ -56,9 +56,9 @@ class Filters:
         """[start, end) in UTC for timestamp columns."""
         start = end = None
         if self.date_from:
-            start = datetime.combine(self.date_from, time(), VN_TZ).astimezone(UTC)
+            start = datetime.combine(self.date_from, time(), REPORT_DAY_TZ).astimezone(UTC)
         if self.date_to:
-            end = datetime.combine(self.date_to + timedelta(days=1), time(), VN_TZ)
+            end = datetime.combine(self.date_to + timedelta(days=1), time(), REPORT_DAY_TZ)
             end = end.astimezone(UTC)
         return start, end
 

@@ -28,7 +28,9 @@ def facet_label(name: str, value: str) -> str:
 
 
 def init_app(app) -> None:
-    from . import cli
+    from ..core.health import register_readiness_check
+    from . import cli, store
 
     app.cli.add_command(cli.search_group)
+    register_readiness_check(app, "search_index", store.lag)
     app.add_template_global(facet_label, "facet_label")

@@ -376,3 +376,22 @@ def delete_document(resource_id: int) -> None:
         writer.commit()
     finally:
         ix.close()
+
+
+def lag() -> dict:
+    """`/readyz`: how many catalog changes this node's index has not applied yet.
+
+    Reads only the `applied_seq` file and the change log (never opens or rebuilds the index):
+    the next search catches up by itself, so a lag is information, not a failure.
+    """
+    gen_dir = _current_dir(index_root())
+    applied = _read_applied(gen_dir) if gen_dir else 0
+    pending = db.session.scalar(
+        select(func.count()).select_from(SearchChange).where(SearchChange.seq > applied)
+    )
+    return {
+        "ok": True,
+        "generation": gen_dir.name if gen_dir else None,
+        "applied_seq": applied,
+        "pending_changes": pending or 0,
+    }

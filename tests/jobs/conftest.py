@@ -3,14 +3,12 @@ test's database and SQLite queue file."""
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from hoctap_learn.jobs.queue import jobs_db_path
 
 from ..harvest.servers import MemoryRepository, OaiServer, sample_items, serve_wsgi
-from .process import LOOPBACK, Worker, spawn_worker, wait_for
+from .process import LOOPBACK, Worker, spawn_worker
 
 
 @pytest.fixture(autouse=True)
@@ -58,39 +56,3 @@ def start_worker(app, tmp_path):
     yield start
     for worker in started:
         worker.kill()
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory):
-    """Debian's redis-server on a free loopback port, nothing persisted."""
-    import shutil
-    import socket
-
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is missing: run `make system-deps`")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    folder = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-
-    def answers():
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
-                conn.sendall(b"PING\r\n")
-                return conn.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    try:
-        wait_for(answers, "redis-server to answer", limit=30)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
