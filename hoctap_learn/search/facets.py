@@ -157,6 +157,20 @@ class FacetTable:
         return int(years.min()), int(years.max())
 
 
+def segment_leaves(reader) -> list[tuple]:
+    """(sub-reader, document offset, segment id) of each segment of `reader`.
+
+    An index with no segment yet (nothing committed) reads through Whoosh's EmptyReader,
+    whose one leaf has no segment: it has no documents either, so it is left out.
+    """
+    leaves = []
+    for sub, offset in reader.leaf_readers():
+        segment = sub.segment()
+        if segment is not None:
+            leaves.append((sub, offset, segment.segment_id()))
+    return leaves
+
+
 class FacetCache:
     """Per-process cache: segment id → SegmentFacets; reader key → FacetTable."""
 
@@ -167,20 +181,19 @@ class FacetCache:
         self.tables: dict[tuple, FacetTable] = {}
 
     def table(self, reader) -> FacetTable:
-        leaves = reader.leaf_readers()
-        key = tuple((sub.segment().segment_id(), offset) for sub, offset in leaves)
+        leaves = segment_leaves(reader)
+        key = tuple((segid, offset) for _, offset, segid in leaves)
         table = self.tables.get(key)
         if table is not None:
             return table
         with self.lock:
             parts = []
-            for sub, offset in leaves:
-                segid = sub.segment().segment_id()
+            for sub, offset, segid in leaves:
                 seg = self.segments.get(segid)
                 if seg is None:
                     seg = self.segments[segid] = SegmentFacets(sub, self.codes)
                 parts.append((seg, offset))
-            live = {sub.segment().segment_id() for sub, _ in leaves}
+            live = {segid for _, _, segid in leaves}
             self.segments = {k: v for k, v in self.segments.items() if k in live}
             table = FacetTable(parts, self.codes)
             self.tables = {key: table}

@@ -15,7 +15,7 @@ from whoosh.query import Every, NullQuery, Prefix, Wildcard
 from ..catalog.vocab import LANGUAGES, LEVELS, TYPES, fold, license_name
 from . import ranking
 from .analysis import folded_analyzer
-from .facets import CACHE
+from .facets import CACHE, segment_leaves
 from .params import MAX_TERMS, SearchParams
 from .schema import FACETS, TEXT_FIELDS
 
@@ -263,7 +263,7 @@ _SPELL_FIELDS = ("title_f", "subjects_f", "text_f")
 
 def _accented_forms(reader) -> dict[str, str]:
     """folded word → its most frequent accented spelling in titles and subjects."""
-    key = tuple(sub.segment().segment_id() for sub, _ in reader.leaf_readers())
+    key = tuple(segid for _, _, segid in segment_leaves(reader))
     cached = getattr(_local, "accents", None)
     if cached and cached[0] == key:
         return cached[1]

@@ -20,6 +20,7 @@ from whoosh.util.numeric import byte_to_length
 
 from ..catalog.vocab import fold
 from .analysis import folded_analyzer
+from .facets import segment_leaves
 from .schema import TEXT_FIELDS
 
 K1 = 1.2
@@ -145,14 +146,13 @@ def bm25(reader, terms: dict[str, set[bytes]], size: int) -> np.ndarray:
     """A score for every document number (0 where nothing matched)."""
     scores = np.zeros(size, dtype=np.float32)
     total_docs = max(1, reader.doc_count())
-    leaves = reader.leaf_readers()
+    leaves = segment_leaves(reader)
     for field, words in terms.items():
         boost = TEXT_FIELDS[field]
         average = reader.field_length(field) / total_docs or 1.0
         for word in words:
             parts = []
-            for sub, offset in leaves:
-                segid = sub.segment().segment_id()
+            for sub, offset, segid in leaves:
                 ids, tf = POSTINGS.get(sub, segid, field, word)
                 if len(ids):
                     lengths = POSTINGS.field_lengths(sub, segid, field)[ids]
@@ -237,8 +237,8 @@ def match_terms(reader, q) -> np.ndarray | None:
     for leaf in leaves:
         word = schema[field].to_bytes(leaf.text)
         parts = []
-        for sub, offset in reader.leaf_readers():
-            ids, _ = POSTINGS.get(sub, sub.segment().segment_id(), field, word)
+        for sub, offset, segid in segment_leaves(reader):
+            ids, _ = POSTINGS.get(sub, segid, field, word)
             if len(ids):
                 deleted = sub.deleted_docs_set if sub.has_deletions() else None
                 if deleted:

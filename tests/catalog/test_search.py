@@ -210,3 +210,14 @@ def test_words_typed_together_rank_first(catalog):
     assert not _adjacent(["hoc", "tap"], "Học cách thở rồi tập")
     assert not _adjacent(["tap", "hoc"], "Học tập")
     assert ids(run(q="hoc tap"))[0] == "t:hoc-tap"
+
+
+@pytest.mark.parametrize("q", ["x", '"học tập"', "ho*", ""])
+def test_an_empty_catalog_answers_with_no_results(client, q):
+    """Before anything is in the catalog the index has no segment at all: the page and the
+    API still answer (they gave a 500 from the facet and ranking code)."""
+    api = client.get("/api/v1/resources", query_string={"q": q})
+    assert api.status_code == 200
+    assert api.get_json()["total"] == 0 and api.get_json()["results"] == []
+    page = client.get("/resources/", query_string={"q": q})
+    assert page.status_code == 200
