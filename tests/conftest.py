@@ -237,6 +237,9 @@ def live_server(sqlite_template, tmp_path):
             "HOCTAP_INDEX_DIR": str(tmp_path / "index"),
             "HOCTAP_UPLOAD_DIR": str(tmp_path / "uploads"),
             "SECRET_KEY": "browser-test",
+            # The journeys harvest from test servers on loopback, which the address guard
+            # refuses unless allowed, as an administrator would allow an internal repository.
+            "HOCTAP_HARVEST_ALLOW_HOSTS": "127.0.0.1",
         }
     )
     limiter.reset()
