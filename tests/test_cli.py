@@ -15,9 +15,9 @@ from hoctap_learn.units.models import Unit
 def test_content_load_is_idempotent(runner, db):
     first = runner.invoke(args=["content", "load", "--json"])
     assert first.exit_code == 0, first.output
-    counts = json.loads(first.output)["counts"]
+    counts = json.loads(first.stdout)["counts"]
     assert counts["units"]["created"] == 17 and counts["campaigns"]["created"] == 1
-    second = json.loads(runner.invoke(args=["content", "load", "--json"]).output)["counts"]
+    second = json.loads(runner.invoke(args=["content", "load", "--json"]).stdout)["counts"]
     for kind, c in second.items():
         assert c["created"] == 0 and c["updated"] == 0, kind
 
@@ -25,7 +25,7 @@ def test_content_load_is_idempotent(runner, db):
 def test_content_load_no_demo_skips_demo_accounts(runner, db):
     result = runner.invoke(args=["content", "load", "--no-demo", "--json"])
     assert result.exit_code == 0
-    assert "demo_users" not in json.loads(result.output)["counts"]
+    assert "demo_users" not in json.loads(result.stdout)["counts"]
     assert services.get_user_by_email("admin@demo.hoctap.vn") is None
 
 
@@ -54,7 +54,7 @@ def test_content_load_updates_renamed_unit(runner, db, tmp_path):
         "code: p\nname: Tỉnh P mới\nkind: province\n", encoding="utf-8"
     )
     out = runner.invoke(args=["content", "load", "--content-dir", str(tmp_path), "--json"])
-    assert json.loads(out.output)["counts"]["units"] == {"created": 0, "updated": 1, "unchanged": 0}
+    assert json.loads(out.stdout)["counts"]["units"] == {"created": 0, "updated": 1, "unchanged": 0}
 
 
 def test_user_create(runner, db, content):
@@ -65,7 +65,7 @@ def test_user_create(runner, db, content):
         ]
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["email"] == "btc.datdo@example.vn" and data["unit"] == "brvt-datdo"
     assert services.authenticate("btc.datdo@example.vn", "Dat-do-2022") is not None
 
@@ -99,15 +99,15 @@ def test_user_create_bad_input_exits_1(runner, db, content):
 
 
 def test_listing_commands_print_json(runner, content):
-    units = json.loads(runner.invoke(args=["unit", "list", "--json"]).output)
+    units = json.loads(runner.invoke(args=["unit", "list", "--json"]).stdout)
     assert units[0]["code"] == "brvt" and units[0]["depth"] == 0
     under = json.loads(
         runner.invoke(args=["unit", "list", "--under", "brvt-phumy", "--json"]).output
     )
     assert [u["code"] for u in under] == ["brvt-phumy", "brvt-phumy-thcs-vovankiet"]
-    campaigns = json.loads(runner.invoke(args=["campaign", "list", "--json"]).output)
+    campaigns = json.loads(runner.invoke(args=["campaign", "list", "--json"]).stdout)
     assert campaigns[0]["slug"] == "2022" and campaigns[0]["is_current"] is True
-    users = json.loads(runner.invoke(args=["user", "list", "--role", "admin", "--json"]).output)
+    users = json.loads(runner.invoke(args=["user", "list", "--role", "admin", "--json"]).stdout)
     assert [u["email"] for u in users] == ["admin@demo.hoctap.vn"]
 
 

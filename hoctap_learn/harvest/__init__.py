@@ -7,7 +7,7 @@ def init_app(app) -> None:
     from ..core import register_entry
     from . import cli, guard, models, views  # noqa: F401  (models registered with the metadata)
 
-    # Settings (HOCTAP_HARVEST_*) are rows of config.SETTINGS.
+    # The harvest settings are rows of config.SETTINGS.
     # A mistyped allow list stops the app at start, not the first harvest.
     guard.parse_allow_list(app.config["HOCTAP_HARVEST_ALLOW_HOSTS"])
     app.cli.add_command(cli.harvest_group)

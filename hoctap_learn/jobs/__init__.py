@@ -11,7 +11,7 @@ from datetime import datetime
 
 
 def init_app(app) -> None:
-    # Settings (HOCTAP_JOBS_DB, HOCTAP_JOB_*, HOCTAP_REDIS_URL) are rows of config.SETTINGS.
+    # The queue, stale limit and heartbeat settings are rows of config.SETTINGS.
     from ..core.health import register_readiness_check
     from . import cli, models  # noqa: F401  (models registered with the metadata)
 

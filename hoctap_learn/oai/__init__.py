@@ -7,6 +7,6 @@ def init_app(app) -> None:
     from ..extensions import csrf
     from . import views
 
-    # Settings (HOCTAP_OAI_*) are rows of config.SETTINGS.
+    # The OAI-PMH settings are rows of config.SETTINGS.
     csrf.exempt(views.bp)  # harvesters POST form-encoded requests without a session
     app.register_blueprint(views.bp)

@@ -39,7 +39,7 @@ def test_import_reports_bad_rows_and_keeps_good_ones(runner, db, tmp_path):
     path = _write_csv(tmp_path / "in.csv", good + bad)
     result = runner.invoke(args=["catalog", "import", str(path), "--json"])
     assert result.exit_code == 1
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["created"] == 3 and report["rejected"] == 7
     rows = {e["row"]: e["message"] for e in report["errors"]}
     assert rows == {
@@ -58,7 +58,7 @@ def test_dry_run_changes_nothing(runner, db, tmp_path):
     path = _write_csv(tmp_path / "in.csv", ROWS)
     result = runner.invoke(args=["catalog", "import", str(path), "--dry-run", "--json"])
     assert result.exit_code == 0
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["created"] == len(ROWS) and report["dry_run"] is True
     assert _count(db) == 0
 
@@ -69,7 +69,7 @@ def test_reimport_updates_in_place(runner, db, tmp_path):
     changed = [list(r) for r in ROWS]
     changed[0][1] = "Học tập suốt đời (tái bản)"
     _write_csv(path, changed)
-    report = json.loads(runner.invoke(args=["catalog", "import", str(path), "--json"]).output)
+    report = json.loads(runner.invoke(args=["catalog", "import", str(path), "--json"]).stdout)
     assert (report["created"], report["updated"], report["unchanged"]) == (0, 1, len(ROWS) - 1)
     assert _count(db) == len(ROWS)
 
@@ -78,9 +78,9 @@ def test_export_then_import_round_trips(runner, db, tmp_path, catalog):
     for suffix in ("csv", "xlsx"):
         out = tmp_path / f"catalog.{suffix}"
         exported = runner.invoke(args=["catalog", "export", str(out), "--json"])
-        assert json.loads(exported.output)["exported"] == len(ROWS)
+        assert json.loads(exported.stdout)["exported"] == len(ROWS)
         again = runner.invoke(args=["catalog", "import", str(out), "--json"])
-        report = json.loads(again.output)
+        report = json.loads(again.stdout)
         assert again.exit_code == 0, again.output
         assert report["unchanged"] == len(ROWS) and report["updated"] == 0, (suffix, report)
 
@@ -133,7 +133,7 @@ def test_overlong_fields_are_trimmed_with_a_note(runner, db, tmp_path):
     result = runner.invoke(
         args=["catalog", "import", str(_write_csv(tmp_path / "in.csv", rows)), "--json"]
     )
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["created"] == 1 and len(report["notes"]) == 2
     resource = db.session.scalar(select(Resource))
     assert len(resource.title) == 1000 and len(resource.description) == 10000

@@ -91,10 +91,10 @@ def test_check_finds_drift_and_rebuild_repairs_it(runner, catalog, db):
     assert result.exit_code == 1
     import json
 
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["missing"] == [resource.id] and not report["ok"]
     rebuilt = runner.invoke(args=["search", "rebuild", "--json"])
-    assert rebuilt.exit_code == 0 and json.loads(rebuilt.output)["indexed"] == 8
+    assert rebuilt.exit_code == 0 and json.loads(rebuilt.stdout)["indexed"] == 8
     assert runner.invoke(args=["search", "check"]).exit_code == 0
 
 

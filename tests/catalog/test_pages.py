@@ -107,4 +107,4 @@ def test_cli_query_prints_the_api_json(client, runner, catalog):
     api = client.get("/api/v1/resources?q=dao+tao&type=bai-bao").get_json()
     cli = runner.invoke(args=["search", "query", "dao tao", "--type", "bai-bao", "--json"])
     assert cli.exit_code == 0
-    assert json.loads(cli.output) == api
+    assert json.loads(cli.stdout) == api

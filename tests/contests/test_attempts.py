@@ -210,14 +210,14 @@ def test_finalize_expired_and_cli(db, runner):
     result = runner.invoke(args=["contest", "finalize", "--json"])  # real clock: 2026 > 2022
     assert result.exit_code == 0, result.output
     # The three ended attempts, queued for the report figures, counted in too.
-    assert json.loads(result.output)["finalized"] == 3
-    assert json.loads(result.output)["counted"] == 3
+    assert json.loads(result.stdout)["finalized"] == 3
+    assert json.loads(result.stdout)["counted"] == 3
     db.session.expire_all()
     statuses = db.session.scalars(select(Attempt.finished_by)).all()
     assert statuses == ["deadline"] * 3
     assert db.session.scalar(select(func.count()).select_from(TallyPending)) == 0
     result = runner.invoke(args=["contest", "finalize", "--json"])
-    assert json.loads(result.output) | {"at": None} == {"finalized": 0, "counted": 0, "at": None}
+    assert json.loads(result.stdout) | {"at": None} == {"finalized": 0, "counted": 0, "at": None}
 
 
 def test_attempt_is_finalised_on_next_request(db):

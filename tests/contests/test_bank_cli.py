@@ -24,7 +24,7 @@ Câu sai {=a =b ~c}
 
 def run_json(runner, *args):
     result = runner.invoke(args=[*args, "--json"])
-    return result, json.loads(result.output) if result.output.strip() else None
+    return result, json.loads(result.stdout) if result.output.strip() else None
 
 
 def test_content_loads_sample_contest_idempotently(app, db, content, runner):
@@ -40,7 +40,7 @@ def test_content_loads_sample_contest_idempotently(app, db, content, runner):
     assert first.opens_at.isoformat() == "2022-10-19T01:00:00+00:00"  # 08:00 in Vietnam
     result = runner.invoke(args=["content", "load", "--json"])
     assert result.exit_code == 0, result.output
-    counts = json.loads(result.output)["counts"]
+    counts = json.loads(result.stdout)["counts"]
     assert counts["questions"] == {"created": 0, "updated": 0, "unchanged": 81}
     assert counts["contests"]["unchanged"] == 1
     assert counts["contest_rounds"] == {"created": 0, "updated": 0, "unchanged": 3}

@@ -21,7 +21,7 @@ def _attempts(db):
 def test_demo_attempts_are_real_scored_attempts_inside_their_rounds(runner, db):
     first = runner.invoke(args=["content", "load", "--json"])
     assert first.exit_code == 0, first.output
-    created = json.loads(first.output)["counts"]["demo_attempts"]["created"]
+    created = json.loads(first.stdout)["counts"]["demo_attempts"]["created"]
     rows = _attempts(db)
     assert created == len(rows) > 30
     for attempt in rows:
@@ -34,7 +34,7 @@ def test_demo_attempts_are_real_scored_attempts_inside_their_rounds(runner, db):
     # Scores differ from person to person (drawn accuracy), not all perfect or all zero.
     assert len({a.score for a in rows}) > 5
     again = runner.invoke(args=["content", "load", "--json"])
-    counts = json.loads(again.output)["counts"]["demo_attempts"]
+    counts = json.loads(again.stdout)["counts"]["demo_attempts"]
     assert counts["created"] == 0 and counts["unchanged"] == len(rows)
     assert len(_attempts(db)) == len(rows)
 
@@ -49,7 +49,7 @@ def test_demo_attempts_are_real_scored_attempts_inside_their_rounds(runner, db):
 def test_no_demo_loads_no_attempts(runner, db):
     result = runner.invoke(args=["content", "load", "--no-demo", "--json"])
     assert result.exit_code == 0
-    assert "demo_attempts" not in json.loads(result.output)["counts"]
+    assert "demo_attempts" not in json.loads(result.stdout)["counts"]
     assert _attempts(db) == []
 
 

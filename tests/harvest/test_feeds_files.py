@@ -179,7 +179,7 @@ def test_csv_by_path_from_the_cli(runner, db, tmp_path):
     )
     assert added.exit_code == 0, added.output
     result = runner.invoke(args=["harvest", "run", "tep-csv", "--json"])
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert (data["status"], data["new"], data["rejected"]) == ("partial", 3, 1)
     assert data["errors"] == [
         {"identifier": "dòng 5 (t:x)", "message": "thiếu nhan đề (title)", "level": "error"}

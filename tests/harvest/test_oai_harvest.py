@@ -213,15 +213,15 @@ def test_cli_add_run_runs(runner, db, oai_server):
               "--json"]
     )  # fmt: skip
     assert added.exit_code == 0, added.output
-    assert json.loads(added.output)["granularity"] == "YYYY-MM-DDThh:mm:ssZ"
+    assert json.loads(added.stdout)["granularity"] == "YYYY-MM-DDThh:mm:ssZ"
     first = runner.invoke(args=["harvest", "run", "kho-thu", "--json"])
     assert first.exit_code == 0, first.output
-    data = json.loads(first.output)
+    data = json.loads(first.stdout)
     assert (data["status"], data["new"], data["rejected"], data["from"]) == ("partial", 30, 2, None)
     oai_server.repository.touch("oai:kho-thu:1", title=["Đã sửa"])
-    second = json.loads(runner.invoke(args=["harvest", "run", "--all", "--json"]).output)
+    second = json.loads(runner.invoke(args=["harvest", "run", "--all", "--json"]).stdout)
     assert [(r["status"], r["updated"], r["new"]) for r in second] == [("succeeded", 1, 0)]
-    runs = json.loads(runner.invoke(args=["harvest", "runs", "--json"]).output)
+    runs = json.loads(runner.invoke(args=["harvest", "runs", "--json"]).stdout)
     assert [r["run"] for r in runs] == [second[0]["run"], data["run"]]
     text = runner.invoke(args=["harvest", "runs"]).output
     assert "30 mới" in text and "thiếu nhan đề" in text
@@ -237,7 +237,7 @@ def test_cli_run_all_without_sources(runner, db):
 def test_cli_errors(runner, db, oai_server):
     missing = runner.invoke(args=["harvest", "run", "khong-co", "--json"])
     assert missing.exit_code == 1
-    assert json.loads(missing.output) == {"error": "Không tìm thấy nguồn thu thập “khong-co”."}
+    assert json.loads(missing.stdout) == {"error": "Không tìm thấy nguồn thu thập “khong-co”."}
     neither = runner.invoke(args=["harvest", "run"])
     assert neither.exit_code == 1 and "--all" in neither.output
     bad = runner.invoke(
@@ -253,6 +253,6 @@ def test_disabled_source_is_not_run(runner, db, oai_server):
     assert source.enabled is False
     with pytest.raises(ValidationError, match="đang tắt"):
         run_source(source)
-    assert json.loads(runner.invoke(args=["harvest", "run", "--all", "--json"]).output) == []
+    assert json.loads(runner.invoke(args=["harvest", "run", "--all", "--json"]).stdout) == []
     refused = runner.invoke(args=["harvest", "run", "kho-thu", "--json"])
     assert refused.exit_code == 1 and "đang tắt" in refused.output

@@ -57,14 +57,14 @@ def test_cli_sets_shows_and_clears_a_schedule(runner, db, source):
     result = runner.invoke(args=["harvest", "schedule", "kho-a", "--weekly", "mon", "02:30",
                                  "--json"])  # fmt: skip
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert (data["schedule"], data["schedule_weekday"], data["schedule_time"]) == (
         "weekly", "mon", "02:30")  # fmt: skip
     upcoming = datetime.fromisoformat(data["next_run_at"]).astimezone(VN)
     assert upcoming.weekday() == 0 and (upcoming.hour, upcoming.minute) == (2, 30)
     assert upcoming > datetime.now(UTC)
 
-    listed = json.loads(runner.invoke(args=["harvest", "sources", "--json"]).output)
+    listed = json.loads(runner.invoke(args=["harvest", "sources", "--json"]).stdout)
     assert listed[0]["schedule"] == "weekly" and listed[0]["next_run_at"] == data["next_run_at"]
     assert listed[0]["slug"] == "kho-a" and "harvested_until" in listed[0]  # shape kept
     text = runner.invoke(args=["harvest", "sources"]).output
@@ -74,7 +74,7 @@ def test_cli_sets_shows_and_clears_a_schedule(runner, db, source):
     assert daily.exit_code == 0 and "Hằng ngày, lúc 07:05" in daily.output
     assert "Lần chạy tiếp theo" in daily.output
     off = runner.invoke(args=["harvest", "schedule", "kho-a", "--off", "--json"])
-    assert off.exit_code == 0 and json.loads(off.output)["next_run_at"] is None
+    assert off.exit_code == 0 and json.loads(off.stdout)["next_run_at"] is None
 
 
 @pytest.mark.parametrize(
@@ -96,7 +96,7 @@ def test_cli_refuses_bad_schedules(runner, db, source, args, message):
 
 def test_unknown_source_is_a_message(runner, db, source):
     result = runner.invoke(args=["harvest", "schedule", "khong-co", "--off", "--json"])
-    assert result.exit_code == 1 and "error" in json.loads(result.output)
+    assert result.exit_code == 1 and "error" in json.loads(result.stdout)
 
 
 def test_form_sets_the_schedule_and_shows_the_next_run(client, db, source):

@@ -26,7 +26,7 @@ def test_worker_finalizes_attempts_past_their_deadline(db, runner):
     db.session.expire_all()
     assert db.session.scalars(select(Attempt.finished_by)).all() == ["deadline"] * 3
     again = runner.invoke(args=["contest", "finalize", "--json"])
-    assert json.loads(again.output)["finalized"] == 0 and json.loads(again.output)["counted"] == 0
+    assert json.loads(again.stdout)["finalized"] == 0 and json.loads(again.stdout)["counted"] == 0
 
 
 def test_worker_applies_pending_catalog_changes_to_the_index(db, runner, oai_server):
@@ -36,9 +36,9 @@ def test_worker_applies_pending_catalog_changes_to_the_index(db, runner, oai_ser
     )
     db.session.commit()
     run_source(source)  # 30 new resources, committed outside any request
-    first = json.loads(runner.invoke(args=["worker", "--once", "--json"]).output)
+    first = json.loads(runner.invoke(args=["worker", "--once", "--json"]).stdout)
     assert first["search_applied"] == 30 and first["queue"] == "sqlite"
-    second = json.loads(runner.invoke(args=["worker", "--once", "--json"]).output)
+    second = json.loads(runner.invoke(args=["worker", "--once", "--json"]).stdout)
     assert second["search_applied"] == 0
-    report = json.loads(runner.invoke(args=["search", "check", "--json"]).output)
+    report = json.loads(runner.invoke(args=["search", "check", "--json"]).stdout)
     assert report["ok"] and report["indexed"] == 30

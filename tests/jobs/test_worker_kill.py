@@ -132,7 +132,7 @@ def test_sigkill_inside_the_page_transaction_keeps_nothing_of_that_page(
     arrived, release = threading.Event(), threading.Event()
     oai_server.faults.extend([None, None, ("gate", arrived, release)])
     queued = runner.invoke(args=["harvest", "run", "kho-truong", "--queue", "--json"])
-    run_id = json.loads(queued.output)["run"]
+    run_id = json.loads(queued.stdout)["run"]
     # No beats from the run's own thread: the one UPDATE of the run row that waits on the
     # test's lock is the worker's page transaction (it flushes the run's counts after the
     # first record of page 3 is written).
@@ -174,6 +174,6 @@ def test_sigkill_inside_the_page_transaction_keeps_nothing_of_that_page(
     assert _run(db, run_id).status == "failed"
     app.config["HOCTAP_JOB_STALE_SECONDS"] = 180
     result = runner.invoke(args=["harvest", "run", "kho-truong", "--json"])
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert (data["new"], data["unchanged"]) == (19, 11) and data["from"] is None
     assert len(_titles(db)) == 30

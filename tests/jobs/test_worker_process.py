@@ -32,7 +32,7 @@ def test_run_queued_by_the_cli_runs_on_the_worker_process(app, db, runner, oai_s
 
     queued = runner.invoke(args=["harvest", "run", "kho-truong", "--queue", "--json"])
     assert queued.exit_code == 0, queued.output
-    data = json.loads(queued.output)
+    data = json.loads(queued.stdout)
     assert data["status"] == "queued" and data["pages"] == 0
     # Queued is active: a second request for the same source is refused, nothing queued twice.
     twice = runner.invoke(args=["harvest", "run", "kho-truong", "--queue"])
@@ -84,7 +84,7 @@ def test_with_redis_the_queue_is_shared_through_redis(app, db, runner, oai_serve
     db.session.commit()
     queued = runner.invoke(args=["harvest", "run", "kho-truong", "--queue", "--json"])
     assert queued.exit_code == 0, queued.output
-    run_id = json.loads(queued.output)["run"]
+    run_id = json.loads(queued.stdout)["run"]
     worker = start_worker(HOCTAP_REDIS_URL=redis_url,
                           HOCTAP_JOBS_DB=str(tmp_path / "unused-by-the-worker.db"))  # fmt: skip
     wait_for(lambda: _status(db, run_id) not in ("queued", "running"), "the run to end")

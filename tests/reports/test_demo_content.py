@@ -18,10 +18,10 @@ def _count(db, model) -> int:
 def test_demo_week_loads_once_and_fills_the_dashboard(runner, db):
     first = runner.invoke(args=["content", "load", "--json"])
     assert first.exit_code == 0, first.output
-    counts = json.loads(first.output)["counts"]
+    counts = json.loads(first.stdout)["counts"]
     assert counts["demo_activities"]["created"] > 5 and counts["demo_funding"]["created"] >= 3
     second = runner.invoke(args=["content", "load", "--json"])
-    again = json.loads(second.output)["counts"]
+    again = json.loads(second.stdout)["counts"]
     for kind in ("demo_activities", "demo_funding", "demo_reports", "demo_people"):
         assert again[kind]["created"] == 0 and again[kind]["updated"] == 0, kind
     assert all("(demo)" in t for t in db.session.scalars(select(Activity.title)))
@@ -34,6 +34,6 @@ def test_demo_week_loads_once_and_fills_the_dashboard(runner, db):
 def test_no_demo_skips_week_demo(runner, db):
     result = runner.invoke(args=["content", "load", "--no-demo", "--json"])
     assert result.exit_code == 0
-    assert "demo_activities" not in json.loads(result.output)["counts"]
+    assert "demo_activities" not in json.loads(result.stdout)["counts"]
     for model in (Activity, Funding, ReportSubmission):
         assert _count(db, model) == 0

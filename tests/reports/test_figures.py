@@ -292,7 +292,7 @@ def test_cli_export_formats_and_errors(runner, world, tmp_path):
         ]
     )
     assert ok.exit_code == 0, ok.output
-    assert json.loads(ok.output)["tables"][0] == "unit"
+    assert json.loads(ok.stdout)["tables"][0] == "unit"
     assert "submission" in load_workbook(xlsx, read_only=True).sheetnames
     bad = runner.invoke(
         args=["report", "export", "--campaign", "2022", "--by", "xyz", "--output", str(out)]

@@ -162,7 +162,7 @@ def test_the_tallies_command_finds_a_drift_and_rebuilds(runner, db, content):
 
     result = runner.invoke(args=["report", "tallies", "--campaign", "2022", "--json"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["differences"] == []
     assert set(report["figures"]) == {"activities", "registered_people",
                                       "contest_people_and_attempts"}  # fmt: skip
@@ -172,7 +172,7 @@ def test_the_tallies_command_finds_a_drift_and_rebuilds(runner, db, content):
     db.session.commit()
     result = runner.invoke(args=["report", "tallies", "--campaign", "2022", "--json"])
     assert result.exit_code == 1
-    drift = json.loads(result.output)["differences"]
+    drift = json.loads(result.stdout)["differences"]
     assert {d["figures"] for d in drift} == {"registered_people"}
     assert any(d["by"] is None and d["unit_id"] == unit.id for d in drift)
 
@@ -180,4 +180,4 @@ def test_the_tallies_command_finds_a_drift_and_rebuilds(runner, db, content):
     assert result.exit_code == 0, result.output
     assert "Đã đếm lại" in result.output and "Khớp" in result.output
     result = runner.invoke(args=["report", "tallies", "--campaign", "2022", "--json"])
-    assert json.loads(result.output)["differences"] == []
+    assert json.loads(result.stdout)["differences"] == []

@@ -117,7 +117,7 @@ def test_cli_add_refuses_internal_addresses_without_a_request(runner, db, intern
                   "--json"]
         )  # fmt: skip
         assert result.exit_code == 1, (url, result.output)
-        assert REFUSED in json.loads(result.output)["error"], (url, result.output)
+        assert REFUSED in json.loads(result.stdout)["error"], (url, result.output)
     assert internal_oai.requests == []
     assert _sources(db) == 0
 
@@ -136,7 +136,7 @@ def test_ipv6_loopback_gets_nothing(runner, db):
                       f"http://{host}:{port}/oai", "--name", f"Kho {number}", "--json"]
             )  # fmt: skip
             assert result.exit_code == 1
-            assert REFUSED in json.loads(result.output)["error"]
+            assert REFUSED in json.loads(result.stdout)["error"]
     finally:
         stop()
     assert server.requests == [] and _sources(db) == 0
@@ -184,7 +184,7 @@ def test_a_saved_source_pointing_inside_is_refused_when_it_connects(
 
     result = runner.invoke(args=["harvest", "run", "noi-bo", "--json"])
     assert result.exit_code == 1
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["status"] == "failed" and data["message"] == REFUSED
     assert requests == [] and _resources(db) == 0
 
@@ -218,7 +218,7 @@ def test_redirect_to_an_internal_address_is_refused(
         assert added.exit_code == 0, added.output
         result = runner.invoke(args=["harvest", "run", "tin", "--json"])
         assert result.exit_code == 1
-        assert json.loads(result.output)["message"] == REFUSED
+        assert json.loads(result.stdout)["message"] == REFUSED
     finally:
         stop()
     assert internal_oai.requests == [] and feed_requests == []
@@ -238,7 +238,7 @@ def test_redirect_loops_stop(runner, db):
     finally:
         stop()
     assert added.exit_code == 1
-    assert "chuyển hướng quá 5 lần" in json.loads(added.output)["error"]
+    assert "chuyển hướng quá 5 lần" in json.loads(added.stdout)["error"]
     assert len(hops) == 6  # the first request and 5 redirects
 
 
@@ -254,7 +254,7 @@ def test_closed_and_silent_ports_read_the_same(runner, db, app):
               "--name", "Cổng đóng", "--json"]
     )  # fmt: skip
     assert result.exit_code == 1
-    error = json.loads(result.output)["error"]
+    error = json.loads(result.stdout)["error"]
     assert error == (
         "Không thêm được nguồn: Không tải được (lý do: không kết nối được, đã thử 3 lần)."
     )
@@ -275,7 +275,7 @@ def test_an_oversized_oai_response_is_cut_off(runner, db, app, allowed_oai, how)
     allowed_oai.faults.append(("huge", size, how))  # the first ListRecords page
     result = runner.invoke(args=["harvest", "run", "kho", "--json"])
     assert result.exit_code == 1
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["status"] == "failed"
     assert data["message"] == "Không tải được (lý do: quá lớn, trên 1 MB)."
     assert _resources(db) == 0
@@ -293,7 +293,7 @@ def test_an_oversized_feed_is_cut_off(runner, db, app, allowed_oai):
     assert added.exit_code == 0
     allowed_oai.faults.append(("huge", 8 * 1024 * 1024, "chunked"))
     result = runner.invoke(args=["harvest", "run", "tin", "--json"])
-    assert json.loads(result.output)["message"] == "Không tải được (lý do: quá lớn, trên 1 MB)."
+    assert json.loads(result.stdout)["message"] == "Không tải được (lý do: quá lớn, trên 1 MB)."
 
 
 NON_XML = {
@@ -335,7 +335,7 @@ def test_busy_with_any_body_is_waited_out(runner, db, allowed_oai, body, status)
     assert added.exit_code == 0, added.output
     allowed_oai.faults.append(("answer", status, content_type, data, "1"))
     result = runner.invoke(args=["harvest", "run", "kho", "--json"])
-    data_out = json.loads(result.output)
+    data_out = json.loads(result.stdout)
     assert (data_out["status"], data_out["new"]) == ("partial", 30), result.output
     pages = [r for r in allowed_oai.requests if r.get("verb") == "ListRecords"]
     assert len(pages) == 6  # 5 pages + the busy one asked again
@@ -350,12 +350,12 @@ def test_non_xml_page_in_a_run_fails_the_run_with_a_message(runner, db, allowed_
     allowed_oai.faults.extend([None, ("answer", "200 OK", content_type, data, None)])
     result = runner.invoke(args=["harvest", "run", "kho", "--json"])
     assert result.exit_code == 1
-    out = json.loads(result.output)
+    out = json.loads(result.stdout)
     assert out["status"] == "failed" and out["message"] == NOT_OAI
     assert out["pages"] == 1  # the first page is kept
     # a plain-text 500 is an HTTP error, named as such
     allowed_oai.faults.append(("answer", "500 Internal Server Error", content_type, data, None))
     result = runner.invoke(args=["harvest", "run", "kho", "--json"])
-    assert json.loads(result.output)["message"] == (
+    assert json.loads(result.stdout)["message"] == (
         "Không tải được (lý do: máy chủ trả lỗi HTTP 500)."
     )

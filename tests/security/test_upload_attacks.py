@@ -114,7 +114,7 @@ def test_question_import_command_refuses_a_zip_bomb(runner, db, content, questio
         args=["contest", "import-questions", str(path), "--contest", "cong-dan-so", "--json"]
     )
     assert result.exit_code == 1
-    assert TOO_BIG in json.loads(result.output)["errors"][0]["message"]
+    assert TOO_BIG in json.loads(result.stdout)["errors"][0]["message"]
 
 
 @pytest.mark.parametrize("which", ["total", "ratio"])
@@ -151,7 +151,7 @@ def test_xlsx_harvest_source_refuses_a_zip_bomb(runner, db, app, catalog_bomb):
         result = runner.invoke(args=["harvest", "run", "tep", "--json"])
     finally:
         stop()
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["status"] == "failed" and TOO_BIG in data["message"]
     assert db.session.scalar(select(func.count()).select_from(Resource)) == 0
 
