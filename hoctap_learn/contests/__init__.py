@@ -27,6 +27,7 @@ def init_app(app) -> None:
     app.register_blueprint(entry_views.certificates_bp)
     register_paths(app, openapi.CONTEST_PATHS, openapi.CONTEST_SCHEMAS)
     app.add_template_filter(format_duration, "duration_vn")
+    app.add_template_filter(format_seconds, "seconds_vn")
     app.cli.add_command(cli.contest_group)
     register_entry(
         app,
@@ -38,9 +39,14 @@ def init_app(app) -> None:
 
 
 def format_duration(milliseconds) -> str:
-    """12 phút 05 giây."""
+    """12 phút 05 giây; a whole number of minutes reads 15 phút."""
     seconds = int(round((milliseconds or 0) / 1000))
     minutes, seconds = divmod(seconds, 60)
     if minutes:
-        return f"{minutes} phút {seconds:02d} giây"
+        return f"{minutes} phút {seconds:02d} giây" if seconds else f"{minutes} phút"
     return f"{seconds} giây"
+
+
+def format_seconds(seconds) -> str:
+    """A length given in seconds (a round's time limit), as `format_duration` writes it."""
+    return format_duration((seconds or 0) * 1000)

@@ -28,8 +28,11 @@ def test_list_and_detail_pages(client, content):
     html = client.get("/contests/cong-dan-so").get_data(as_text=True)
     assert "Vòng thi thử" in html and "Mở thường xuyên" in html
     assert "Thể lệ" in html and "19/10/2022" in html
+    # The practice round's limit is 15 minutes (contest.yaml); it once read "1 giây".
+    assert "10 câu · 15 phút" in html and "1 giây" not in html
     html = client.get(PRACTICE).get_data(as_text=True)
     assert "Đăng nhập để dự thi" in html
+    assert "<dt>Thời gian làm bài</dt><dd>15 phút</dd>" in html
     assert client.get("/contests/khong-co").status_code == 404
     assert client.get("/contests/cong-dan-so/khong-co").status_code == 404
     home = client.get("/").get_data(as_text=True)
