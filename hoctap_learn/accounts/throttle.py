@@ -45,6 +45,37 @@ class TooManyFailures(DomainError):
         self.retry_after = retry_after
 
 
+REGISTER_MESSAGE = (
+    "Có quá nhiều lượt đăng ký từ địa chỉ của bạn. Vui lòng thử lại sau {seconds} giây."
+)
+
+
+class TooManyRegistrations(DomainError):
+    """A filled-in registration form beyond HOCTAP_REGISTER_LIMIT for one client address."""
+
+    status = 429
+
+    def __init__(self, retry_after: int):
+        super().__init__(REGISTER_MESSAGE.format(seconds=retry_after))
+        self.retry_after = retry_after
+
+
+def take_registration(address: str) -> None:
+    """Count one filled-in registration form from `address`, or raise TooManyRegistrations.
+
+    Checking and counting are one step in the limiter's storage (`hit`), so requests sent
+    in parallel cannot all pass the check before any of them is counted, as they could
+    with a limit counted after the response.
+    """
+    from limits import parse_many
+
+    strategy = limiter.limiter
+    for item in parse_many(current_app.config["HOCTAP_REGISTER_LIMIT"]):
+        if not strategy.hit(item, "hoctap-register", address):
+            reset, _ = strategy.get_window_stats(item, "hoctap-register", address)
+            raise TooManyRegistrations(max(1, math.ceil(reset - time.time())))
+
+
 def login_key(email) -> str:
     """The account an email spelling means, for limits and lookups: NFKC, case-folded,
     trimmed (``ThiSinh@ｄemo.hoctap.vn `` and ``thisinh@demo.hoctap.vn`` are one)."""

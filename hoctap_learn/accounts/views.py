@@ -7,7 +7,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -20,7 +19,7 @@ from ..core.forms import BaseForm, safe_next, saving, select_choices
 from ..core.types import utcnow
 from ..extensions import db, limiter
 from ..units.services import unit_choices
-from . import services
+from . import services, throttle
 from .forms import LoginForm, PasswordForm, ProfileFields, RegisterForm, RoleForm
 from .throttle import TooManyFailures
 
@@ -30,15 +29,6 @@ admin_bp = Blueprint("people", __name__, url_prefix="/organizer/users", template
 
 def _login_limit() -> str:
     return current_app.config["HOCTAP_LOGIN_LIMIT"]
-
-
-def _register_limit() -> str:
-    return current_app.config["HOCTAP_REGISTER_LIMIT"]
-
-
-def _register_tried(_response) -> bool:
-    # Only a filled-in form counts: the answer about the email comes after that point.
-    return g.get("register_tried", False)
 
 
 def _profile_input(form) -> services.ProfileInput:
@@ -59,20 +49,27 @@ def _with_units(form):
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_register_limit, methods=["POST"], deduct_when=_register_tried)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = _with_units(RegisterForm())
     if form.validate_on_submit():
-        g.register_tried = True
+        # Only a filled-in form counts (mistakes do not): the answer about the email comes
+        # after this point, so a script learns at most HOCTAP_REGISTER_LIMIT answers.
+        try:
+            throttle.take_registration(request.remote_addr)
+        except throttle.TooManyRegistrations as error:
+            form.form_errors.append(error.message)
+            page = render_template("accounts/register.html", form=form)
+            return page, 429, {"Retry-After": str(error.retry_after)}
         with saving(form) as saved:
             user = services.register(form.email.data, form.password.data, _profile_input(form))
         if saved.ok:
             login_user(user)
             flash("Đăng ký thành công. Chào mừng bạn đến với Tuần lễ học tập suốt đời!", "success")
             return redirect(url_for("core.home"))
-    return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("accounts/register.html", form=form), status
 
 
 @bp.route("/login", methods=["GET", "POST"])

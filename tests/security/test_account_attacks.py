@@ -455,3 +455,36 @@ def test_a_bad_trusted_proxies_setting_stops_the_start(app_with, monkeypatch, va
     monkeypatch.setenv("HOCTAP_TRUSTED_PROXIES", value)
     with pytest.raises(ValueError, match="HOCTAP_TRUSTED_PROXIES"):
         app_with()
+
+
+def test_registrations_sent_at_once_cannot_pass_the_limit_together(app, db):
+    """Eight filled-in forms from one address at the same moment: the limit is checked and
+    counted in one step, so no more than HOCTAP_REGISTER_LIMIT of them get an answer about
+    their email (a limit counted after the response let them all through)."""
+    import threading
+
+    app.config["HOCTAP_REGISTER_LIMIT"] = "3 per hour"
+    clients = [app.test_client() for _ in range(8)]
+    tokens = [csrf_from(client, "/account/register") for client in clients]
+    start = threading.Barrier(len(clients))
+    statuses = [None] * len(clients)
+
+    def send(n):
+        data = {"email": f"cung-luc{n}@example.vn", "password": "Hoc-tap-2022",
+                "confirm": "Hoc-tap-2022", "full_name": "Nguyễn Văn An", "birth_year": "2000",
+                "gender": "", "unit_id": "", "workplace": "", "target_group": "", "phone": "",
+                "csrf_token": tokens[n]}  # fmt: skip
+        start.wait()
+        response = clients[n].post(
+            "/account/register", data=data, environ_base={"REMOTE_ADDR": "203.0.113.90"}
+        )
+        statuses[n] = response.status_code
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [302, 302, 302, 429, 429, 429, 429, 429]
+    refused = clients[statuses.index(429)].get("/account/register")
+    assert refused.status_code == 200  # looking at the form is never limited
