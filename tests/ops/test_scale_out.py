@@ -382,3 +382,32 @@ def test_harvest_from_a_runs_on_the_worker_and_both_nodes_follow(scale):
         assert gone not in found(node, "Học liệu mở số 5")
         status, body = call("GET", f"{node}{RESOURCES}/{gone}")
         assert status == 404 and body["error"], (node, status, body)
+
+
+# --- a node joins -----------------------------------------------------------------------------
+
+
+def test_a_node_joining_with_no_index_answers_its_first_searches_together(scale):
+    """Node C: a new machine with an empty index folder, put behind the balancer and hit by
+    several searches at once while it builds its index (one builds, the others wait for it;
+    they all failed with a 500 but the one that built)."""
+    import threading
+
+    folder = scale.folder / "node-c"
+    env = dict(scale.env_a, HOCTAP_INDEX_DIR=str(folder / "search-index"),
+               HOCTAP_UPLOAD_DIR=str(folder / "uploads"))  # fmt: skip
+    query = urllib.parse.urlencode({"q": "kỹ năng số", "per_page": 50})
+    expected = call("GET", f"{scale.b}{RESOURCES}?{query}")[1]["total"]
+    assert expected > 0
+    answers: list[tuple[int, dict]] = []
+    with gunicorn(env, scale.folder / "node-c.log", instance=folder) as c:
+        threads = [
+            threading.Thread(target=lambda: answers.append(call("GET", f"{c}{RESOURCES}?{query}")))
+            for _ in range(8)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    assert [status for status, _ in answers] == [200] * 8, answers
+    assert {body["total"] for _, body in answers} == {expected}
