@@ -14,8 +14,8 @@ One setup for the module, as an operator would build it on three machines:
 The nodes are set up as behind one load balancer (`HOCTAP_TRUSTED_PROXIES=1`): each test's
 people come from addresses of their own (`X-Forwarded-For`, a documentation range, never
 dialled), so the per-address login limit one test exhausts does not refuse another's logins.
-The four tests share the setup (starting it takes most of the time) but not their data, so
-each one can run alone (`-k`).
+The five tests share the setup (starting it takes most of the time) but not their data, so
+each one can run alone (`-k`); one test per behaviour of the issue says which one broke.
 """
 
 from __future__ import annotations
