@@ -171,7 +171,7 @@ def found(node: str, query: str, **filters) -> list[str]:
 # --- catalog import on A, search on B ---------------------------------------------------------
 
 
-def test_import_through_a_is_found_by_a_search_on_b(scale, record_property):
+def test_import_through_a_is_found_by_a_search_on_b(scale, record_testsuite_property):
     identifier = "scale-out:so-tay-nuoi-tom"
     query = "sổ tay nuôi tôm Xuyên Mộc"
     # Both nodes answer before the import (each builds its index from the database first).
@@ -205,7 +205,7 @@ def test_import_through_a_is_found_by_a_search_on_b(scale, record_property):
 
     wait_for(found_on_b, "the import on node B", CATCH_UP_BOUND)
     seconds = time.monotonic() - ended
-    record_property("import_on_a_to_result_on_b_seconds", round(seconds, 3))
+    record_testsuite_property("import_on_a_to_result_on_b_seconds", round(seconds, 3))
     print(f"\nscale-out: import on A → result on B in {seconds:.3f} s ({searches} search(es))")
     assert seconds < CATCH_UP_BOUND
     assert identifier in found(scale.a, query)
