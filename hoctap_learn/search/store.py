@@ -32,6 +32,7 @@ from whoosh.index import LockError
 from whoosh.query import Term
 
 from ..catalog.models import Resource, SearchChange
+from ..core.errors import DomainError
 from ..core.types import utcnow
 from ..extensions import db
 from .documents import document_for
@@ -44,10 +45,15 @@ WRITER_LOCK_TIMEOUT = 2.0
 GAP_GRACE = timedelta(seconds=60)
 #: Changes applied per writer commit during catch-up.
 CATCH_UP_BATCH = 2000
+#: How long a search waits for a rebuild another thread or process is making of a missing or
+#: unreadable index (the first searches on a new node arrive together) before giving up.
+REBUILD_WAIT = 120.0
 
 
-class SearchUnavailable(Exception):
+class SearchUnavailable(DomainError):
     """The index cannot be opened or rebuilt right now."""
+
+    status = 503
 
 
 class RebuildRunning(Exception):
@@ -107,8 +113,7 @@ def get_searcher():
     root = index_root()
     gen_dir = _current_dir(root)
     if gen_dir is None or not _exists(gen_dir):
-        rebuild(quiet=True)
-        gen_dir = _current_dir(root)
+        gen_dir = _rebuild_or_wait(root)
     try:
         return _current_searcher(gen_dir)
     except SQLAlchemyError:
@@ -116,8 +121,43 @@ def get_searcher():
     except Exception as exc:  # corrupt segment files, wrong schema, truncated TOC…
         current_app.logger.warning("search index unreadable (%s): rebuilding", exc)
         close_searcher()
-        rebuild(quiet=True)
-        return _current_searcher(_current_dir(root))
+        return _current_searcher(_rebuild_or_wait(root, unreadable=gen_dir))
+
+
+def _rebuild_or_wait(root: Path, unreadable: Path | None = None) -> Path:
+    """Rebuild the index, or wait for the rebuild another thread or process is making, and
+    return the new current generation (not `unreadable`, the one that failed to open).
+
+    Without the wait, every search but one that reaches a new node (empty index folder)
+    while it builds its index would fail (RebuildRunning).
+    """
+    deadline = time.monotonic() + REBUILD_WAIT
+    while True:
+        try:
+            rebuild(quiet=True)
+        except RebuildRunning:
+            _wait_for_rebuild(root, deadline)
+            gen_dir = _current_dir(root)
+            if gen_dir is not None and gen_dir != unreadable and _exists(gen_dir):
+                return gen_dir
+            continue  # the other rebuild failed: try ourselves
+        return _current_dir(root)
+
+
+def _wait_for_rebuild(root: Path, deadline: float) -> None:
+    with open(root / "rebuild.lock", "a") as fh:
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise SearchUnavailable(
+                        "Chức năng tìm kiếm đang được chuẩn bị, vui lòng thử lại sau ít phút."
+                    ) from None
+                time.sleep(0.05)
+            else:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+                return
 
 
 def _exists(gen_dir: Path) -> bool:

@@ -140,3 +140,56 @@ def test_index_of_an_older_schema_is_rebuilt(app, catalog):
     assert found("Physics") == ["t:physics"]
     new = (Path(app.config["HOCTAP_INDEX_DIR"]) / "current").resolve()
     assert new != current and (new / "schema_version").read_text() == store.SCHEMA_VERSION
+
+
+# --- a new node's first searches, while another thread or process builds its index -----------
+
+
+def _new_node_index(app) -> Path:
+    """The index folder emptied, as on a machine that joins with no index yet."""
+    import shutil
+
+    store.close_searcher()
+    root = Path(app.config["HOCTAP_INDEX_DIR"])
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    return root
+
+
+def test_a_search_waits_for_the_rebuild_running_elsewhere(app, catalog, client):
+    """A request that finds the index missing while another thread or process rebuilds it
+    waits for that rebuild (here the other one ends without an index: then it builds it
+    itself) instead of failing with a 500, as 7 of 8 first searches on a new node did."""
+    import fcntl
+    import threading
+
+    root = _new_node_index(app)
+    with open(root / "rebuild.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # "another process is rebuilding"
+        release = threading.Timer(0.3, fcntl.flock, (held, fcntl.LOCK_UN))
+        release.start()
+        try:
+            response = client.get("/api/v1/resources?q=Physics")
+        finally:
+            release.join()
+    assert response.status_code == 200, response.json
+    assert [r["identifier"] for r in response.json["results"]] == ["t:physics"]
+
+
+def test_a_search_that_waits_too_long_gets_a_message(app, catalog, client, monkeypatch):
+    import fcntl
+
+    monkeypatch.setattr(store, "REBUILD_WAIT", 0.0)
+    root = _new_node_index(app)
+    with open(root / "rebuild.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        api = client.get("/api/v1/resources?q=Physics")
+        page = client.get("/resources/?q=Physics")
+    assert api.status_code == 503
+    assert api.json == {
+        "error": "Chức năng tìm kiếm đang được chuẩn bị, vui lòng thử lại sau ít phút."
+    }
+    assert page.status_code == 503
+    assert "Chức năng tìm kiếm đang được chuẩn bị" in page.get_data(as_text=True)
+    # once the rebuild is over, the next search builds the index and answers
+    assert client.get("/api/v1/resources?q=Physics").json["total"] == 1

@@ -88,16 +88,19 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 90) -> None
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict, log_path: Path, workers: int = 1):
+def gunicorn(env: dict, log_path: Path, workers: int = 1, instance: Path | None = None):
     """`gunicorn 'hoctap_learn:create_app()'` with our config module on a free port; its
-    output (our request log lines included) goes to `log_path`."""
+    output (our request log lines included) goes to `log_path`. `instance`: the app's
+    instance folder (default: the checkout's `instance/`), as on a machine of its own."""
     port = free_port()
+    # gunicorn calls the factory with literal arguments
+    config = f"{{'INSTANCE_PATH': {str(instance)!r}}}" if instance else ""
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [
                 str(BIN / "gunicorn"), "-c", "python:hoctap_learn.core.gunicorn_conf",
                 "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-                "hoctap_learn:create_app()",
+                f"hoctap_learn:create_app({config})",
             ],
             env=env, cwd=str(REPO), stdout=log, stderr=log,
         )  # fmt: skip

@@ -19,6 +19,7 @@ from hoctap_learn.extensions import db as _db
 from tests.pgcluster import find_bindir
 
 from .conftest import BIN, base_env, gunicorn
+from .webclient import answer_for, call
 
 BASE = "/api/v1/contests"
 PARTICIPANT = ("thisinh@demo.hoctap.vn", "HocTap@2022-thisinh")
@@ -31,34 +32,6 @@ def hoctap(env: dict, *args, cwd=None) -> subprocess.CompletedProcess:
         [str(BIN / "hoctap"), *args], env=env, cwd=cwd, capture_output=True, text=True,
         timeout=300,
     )  # fmt: skip
-
-
-def call(method: str, url: str, token: str | None = None, body=None) -> tuple[int, dict]:
-    import urllib.error
-    import urllib.request
-
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(req, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, json.loads(error.read() or b"{}")
-
-
-def answer_for(question: dict, n: int):
-    options = [o["id"] if isinstance(o, dict) else i for i, o in enumerate(question["options"])]
-    return {
-        "single_choice": options[n % len(options)] if options else None,
-        "multiple_choice": options[: 1 + n % max(1, len(options))],
-        "true_false": n % 2 == 0,
-        "short_answer": f"đáp án {n}",
-        "numerical": str(n),
-    }[question["type"]]
 
 
 class Writer(threading.Thread):

@@ -109,6 +109,8 @@ def test_environment_example_holds_only_settings_that_parse(tmp_path):
     resolved = {r.setting.name: r for r in config_module.resolve(tmp_path, values)}
     assert all(resolved[name].source == "env" for name in values)
     assert resolved["HOCTAP_RATELIMIT_STORAGE_URI"].value == values["HOCTAP_REDIS_URL"]
+    # one nginx in front (deploy/nginx/hoctap.conf): limits count the address it forwards
+    assert resolved["HOCTAP_TRUSTED_PROXIES"].value == 1
 
 
 def _nginx_wrapper(tmp_path: Path, site: str) -> Path:

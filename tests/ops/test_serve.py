@@ -3,13 +3,9 @@ processes (and not shared without it)."""
 
 from __future__ import annotations
 
-import http.cookiejar
 import json
-import re
 import signal
 import subprocess
-import urllib.error
-import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -18,6 +14,7 @@ import pytest
 from tests.pgcluster import free_port
 
 from .conftest import BIN, base_env, gunicorn, stop, wait_until_up
+from .webclient import Browser, flush_redis
 
 #: Generous bounds: the machine is shared; they only catch a process that does not stop.
 STOP_WITHIN = 30
@@ -111,31 +108,6 @@ def test_serve_refuses_a_bad_setting_with_a_message(tmp_path):
 # --- login limits across processes -----------------------------------------------------------
 
 
-class Browser:
-    """A cookie-keeping client that can talk to several servers (one session cookie)."""
-
-    def __init__(self):
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-
-    def csrf(self, url: str) -> str:
-        with self.opener.open(url + "/account/login", timeout=10) as response:
-            page = response.read().decode()
-        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-
-    def login(self, url: str, email: str, password: str, token: str) -> int:
-        body = urllib.parse.urlencode(
-            {"email": email, "password": password, "csrf_token": token}
-        ).encode()
-        try:
-            with self.opener.open(url + "/account/login", data=body, timeout=10) as response:
-                return response.status
-        except urllib.error.HTTPError as error:
-            error.close()
-            return error.code
-
-
 LIMIT = 3
 
 
@@ -153,7 +125,7 @@ def test_login_limit_holds_across_two_gunicorn_processes(instance, tmp_path, req
     settings = dict(instance, HOCTAP_LOGIN_LIMIT=f"{LIMIT} per minute")
     if shared == "redis":
         settings["HOCTAP_REDIS_URL"] = request.getfixturevalue("redis_url")
-        _flush(settings["HOCTAP_REDIS_URL"])
+        flush_redis(settings["HOCTAP_REDIS_URL"])
     env = base_env(**settings)
     with (
         gunicorn(env, tmp_path / "a.log") as first,
@@ -168,18 +140,8 @@ def test_login_limit_holds_across_two_gunicorn_processes(instance, tmp_path, req
         assert statuses == [422] * (LIMIT + 2)
 
 
-def _flush(url: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(url)
-    try:
-        client.flushdb()
-    finally:
-        client.close()
-
-
 def test_login_limit_redis_url_also_in_config_file(instance, tmp_path, redis_url):
-    _flush(redis_url)
+    flush_redis(redis_url)
     toml = tmp_path / "hoctap.toml"
     toml.write_text(f'HOCTAP_REDIS_URL = "{redis_url}"\nHOCTAP_LOGIN_LIMIT = "2 per minute"\n')
     env = base_env(**instance, HOCTAP_CONFIG=toml)
