@@ -360,8 +360,10 @@ def test_harvest_from_a_runs_on_the_worker_and_both_nodes_follow(scale):
     run = finished_run(scale, browser, scale.a, slug, run_id)
     assert run["status"] == "partial", run  # two records of the source are rejected
     assert run["counts"]["new"] == len(HARVESTED) and run["pages"] == 5, run
-    # it ran on the worker process (the nodes run no jobs)
-    assert re.search(r"job harvest\.run \S+ done in", scale.worker.log()), scale.worker.log()
+    # It ran on the worker process (the nodes run no jobs). The worker logs the job once it
+    # returns, a moment after the run's final commit that the page shows.
+    wait_for(lambda: re.search(r"job harvest\.run \S+ done in", scale.worker.log()),
+             "the worker's log line of the harvest job", limit=30)  # fmt: skip
 
     publisher = {"publisher": "Trường Đại học Bà Rịa - Vũng Tàu"}  # the source's records
     expected = {f"{slug}:oai:kho-thu:{n}" for n in HARVESTED}
