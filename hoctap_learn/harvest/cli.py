@@ -158,14 +158,11 @@ def run_command(name, run_all, queued, as_json):
         _fail(error.message, as_json)
     if not sources and not as_json:
         click.echo("Không có nguồn nào đang bật.")
-    if queued:
-        _queue_sources(sources, run_all, as_json)
-        return
     results, failed = [], False
     for source in sources:
-        progress = _Progress(not as_json, source.name)
+        progress = _Progress(not (as_json or queued), source.name)
         try:
-            run = run_source(source, "cli", on_page=progress)
+            run = queue_run(source, "cli") if queued else run_source(source, "cli", progress)
         except DomainError as error:
             db.session.rollback()
             failed = True
@@ -177,29 +174,12 @@ def run_command(name, run_all, queued, as_json):
             progress.close()
         failed |= run.status == "failed"
         results.append(run.as_dict())
-        if not as_json:
-            _print_run(run)
-    if as_json:
-        echo_json(results if run_all else results[0])
-    if failed:
-        sys.exit(1)
-
-
-def _queue_sources(sources, run_all: bool, as_json: bool) -> None:
-    results, failed = [], False
-    for source in sources:
-        try:
-            run = queue_run(source, "cli")
-        except DomainError as error:
-            db.session.rollback()
-            failed = True
-            results.append({"source": source.name, "status": "refused", "error": error.message})
-            if not as_json:
-                click.echo(f"Lỗi: {error.message}", err=True)
+        if as_json:
             continue
-        results.append(run.as_dict())
-        if not as_json:
+        if queued:
             click.echo(f"{source.name}: đã đưa vào hàng đợi (lần chạy #{run.id}).")
+        else:
+            _print_run(run)
     if as_json:
         echo_json(results if run_all else results[0])
     if failed:

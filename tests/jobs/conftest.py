@@ -7,7 +7,7 @@ import pytest
 
 from hoctap_learn.jobs.queue import jobs_db_path
 
-from ..harvest.servers import MemoryRepository, OaiServer, sample_items, serve_wsgi
+from ..harvest.conftest import oai_server  # noqa: F401  (the same real OAI-PMH test server)
 from .process import LOOPBACK, Worker, spawn_worker
 
 
@@ -23,17 +23,6 @@ def harvest_settings(request):
         HOCTAP_HARVEST_DEFAULT_WAIT=0.05,
         HOCTAP_HARVEST_ALLOW_HOSTS=LOOPBACK,
     )
-
-
-@pytest.fixture
-def oai_server():
-    repository = MemoryRepository(sample_items())
-    server = OaiServer(repository)
-    url, stop = serve_wsgi(server)
-    server.url = url + "/oai"
-    repository.base_url = server.url
-    yield server
-    stop()
 
 
 @pytest.fixture
