@@ -79,3 +79,28 @@ def _demo_password(_live_server) -> str:
 
     users = yaml.safe_load((PROJECT_ROOT / "content" / "demo" / "users.yaml").read_text())
     return {u["email"]: u["password"] for u in users}["btc.vungtau@demo.hoctap.vn"]
+
+
+def test_dashboard_daily_chart_draws_bars_over_the_campaign_days(live_server, page, tmp_path):
+    page.goto(f"{live_server}/account/login")
+    page.get_by_label("Email").fill("admin@demo.hoctap.vn")
+    page.get_by_label("Mật khẩu").fill("HocTap@2022-admin")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/organizer/reports/?campaign=2022")
+    drawn = page.evaluate(
+        """() => {
+            const chart = Chart.getChart(document.getElementById("chart-day"));
+            return chart && {
+                type: chart.config.type,
+                labels: chart.data.labels,
+                tension: chart.data.datasets.map((d) => d.tension || 0),
+            };
+        }"""
+    )
+    assert drawn is not None, "the daily chart is drawn"
+    assert drawn["type"] == "bar"
+    assert drawn["labels"] == [f"{d}/10/2022" for d in range(19, 27)]
+    assert set(drawn["tension"]) <= {0}
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.locator("#chart-day").screenshot(path=str(tmp_path / "chart-day-390.png"))
