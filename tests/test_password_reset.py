@@ -185,10 +185,22 @@ def test_config_show_masks_the_mail_password(tmp_path, monkeypatch):
     assert "HOCTAP_MAIL_PASSWORD" in str(rows)
 
 
-def test_bad_mail_backend_stops_the_app(monkeypatch):
+def test_bad_mail_backend_stops_the_app(monkeypatch, tmp_path):
     from hoctap_learn import create_app
     from hoctap_learn.config import ConfigError
 
     monkeypatch.setenv("HOCTAP_MAIL_BACKEND", "sendmail")
     with pytest.raises(ConfigError, match="HOCTAP_MAIL_BACKEND"):
-        create_app({"TESTING": True})
+        create_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "instance",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})  # fmt: skip
+
+
+def test_tls_and_ssl_together_stop_the_app(monkeypatch, tmp_path):
+    from hoctap_learn import create_app
+    from hoctap_learn.config import ConfigError
+
+    monkeypatch.setenv("HOCTAP_MAIL_USE_TLS", "1")
+    monkeypatch.setenv("HOCTAP_MAIL_USE_SSL", "1")
+    with pytest.raises(ConfigError, match="HOCTAP_MAIL_USE_TLS"):
+        create_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "instance",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})  # fmt: skip

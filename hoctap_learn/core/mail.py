@@ -29,6 +29,13 @@ class MailNotSent(DomainError):
 
 
 def init_app(app) -> None:
+    if app.config["MAIL_USE_TLS"] and app.config["MAIL_USE_SSL"]:
+        from ..config import ConfigError
+
+        raise ConfigError(
+            "HOCTAP_MAIL_USE_TLS và HOCTAP_MAIL_USE_SSL không dùng cùng lúc: chọn STARTTLS "
+            "(thường cổng 587) hoặc TLS ngay từ đầu (cổng 465)."
+        )
     mail.init_app(app)
 
 
