@@ -246,6 +246,31 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HOCTAP_ARGON2", {"time_cost": 3, "memory_cost": 65536, "parallelism": 2},
             int_mapping, "Argon2id password hashing cost",
             default_text="time_cost=3,memory_cost=65536,parallelism=2"),
+    # Email, password reset
+    Setting("HOCTAP_MAIL_BACKEND", "file", one_of("file", "smtp"),
+            "`file` writes each message into `HOCTAP_MAIL_DIR` (no mail server needed); `smtp` "
+            "sends through `HOCTAP_MAIL_SERVER`", key="MAIL_BACKEND"),
+    Setting("HOCTAP_MAIL_DIR", _instance("mail"), text,
+            "where the `file` backend writes messages", key="MAIL_FILE_PATH",
+            default_text="instance/mail"),
+    Setting("HOCTAP_MAIL_SERVER", "localhost", text, "SMTP host", key="MAIL_SERVER"),
+    Setting("HOCTAP_MAIL_PORT", 25, positive_integer, "SMTP port", key="MAIL_PORT"),
+    Setting("HOCTAP_MAIL_USE_TLS", False, boolean, "`1`: STARTTLS after connecting",
+            key="MAIL_USE_TLS", default_text="0"),
+    Setting("HOCTAP_MAIL_USE_SSL", False, boolean, "`1`: SMTP over TLS from the start (port 465)",
+            key="MAIL_USE_SSL", default_text="0"),
+    Setting("HOCTAP_MAIL_USERNAME", "", text, "SMTP login; empty: no login", key="MAIL_USERNAME",
+            default_text="(none)"),
+    Setting("HOCTAP_MAIL_PASSWORD", "", text, "SMTP password", key="MAIL_PASSWORD",
+            mask=mask_all, default_text="(none)"),
+    Setting("HOCTAP_MAIL_SENDER", "Tuần lễ học tập suốt đời <no-reply@hoctap.invalid>", text,
+            "From: of the messages we send", key="MAIL_DEFAULT_SENDER"),
+    Setting("HOCTAP_RESET_LIMIT", "3 per hour", text,
+            "password-reset requests per email address (however it is spelled)"),
+    Setting("HOCTAP_RESET_ADDRESS_LIMIT", "10 per hour", text,
+            "password-reset requests per client address"),
+    Setting("HOCTAP_RESET_MINUTES", 60, positive_integer,
+            "how long a password-reset link works, minutes"),
     # Logs, static files
     Setting("HOCTAP_LOG_FORMAT", "text", one_of("text", "json"),
             "request log lines: `text`, or `json` (one object per line) for log collectors"),
@@ -407,6 +432,8 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_STRATEGY": "moving-window",
+    # A mail server that does not answer must not hold a web worker for long.
+    "MAIL_TIMEOUT": 15,
 }
 
 #: Applied on top for `create_app(config={"TESTING": True, ...})`.

@@ -97,3 +97,24 @@ class RoleForm(BaseForm):
     )
     unit_id = SelectField("Đơn vị phụ trách", coerce=_optional_int)
     active = BooleanField("Tài khoản đang hoạt động (bỏ chọn để khoá)")
+
+
+class ForgotForm(BaseForm):
+    email = EmailField(
+        "Email của tài khoản",
+        validators=[DataRequired(REQUIRED), Length(max=254, message="Tối đa 254 ký tự.")],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class ResetForm(BaseForm):
+    password = PasswordField(
+        "Mật khẩu mới (ít nhất 8 ký tự, có chữ và số)",
+        validators=[DataRequired(REQUIRED)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Nhập lại mật khẩu mới",
+        validators=[DataRequired(REQUIRED), EqualTo("password", "Hai mật khẩu không khớp.")],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -67,13 +67,49 @@ def take_registration(address: str) -> None:
     in parallel cannot all pass the check before any of them is counted, as they could
     with a limit counted after the response.
     """
+    wait = _take("HOCTAP_REGISTER_LIMIT", "hoctap-register", address)
+    if wait:
+        raise TooManyRegistrations(wait)
+
+
+RESET_MESSAGE = (
+    "Có quá nhiều yêu cầu đặt lại mật khẩu. Vui lòng thử lại sau {seconds} giây."
+)
+
+
+class TooManyResets(DomainError):
+    """A password-reset request beyond the limit for its email address or client address."""
+
+    status = 429
+
+    def __init__(self, retry_after: int):
+        super().__init__(RESET_MESSAGE.format(seconds=retry_after))
+        self.retry_after = retry_after
+
+
+def take_reset(email: str, address: str) -> None:
+    """Count one password-reset request for `email` (however it is spelled, whether or not
+    an account has it) from `address`, or raise TooManyResets. Both limits are counted in
+    one step each (`hit`), like registrations."""
+    wait = _take("HOCTAP_RESET_ADDRESS_LIMIT", "hoctap-reset-address", address)
+    if wait:
+        raise TooManyResets(wait)
+    account = hashlib.sha256(login_key(email).encode()).hexdigest()[:32]
+    wait = _take("HOCTAP_RESET_LIMIT", "hoctap-reset-account", account)
+    if wait:
+        raise TooManyResets(wait)
+
+
+def _take(setting: str, namespace: str, key: str) -> int:
+    """Hit every limit of `setting` for `key`; 0 if all allowed it, else seconds to wait."""
     from limits import parse_many
 
     strategy = limiter.limiter
-    for item in parse_many(current_app.config["HOCTAP_REGISTER_LIMIT"]):
-        if not strategy.hit(item, "hoctap-register", address):
-            reset, _ = strategy.get_window_stats(item, "hoctap-register", address)
-            raise TooManyRegistrations(max(1, math.ceil(reset - time.time())))
+    for item in parse_many(current_app.config[setting]):
+        if not strategy.hit(item, namespace, key):
+            reset, _ = strategy.get_window_stats(item, namespace, key)
+            return max(1, math.ceil(reset - time.time()))
+    return 0
 
 
 def login_key(email) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask import (
     Blueprint,
     abort,
@@ -15,12 +17,22 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.auth import staff_required
+from ..core.errors import ValidationError
 from ..core.forms import BaseForm, safe_next, saving, select_choices
+from ..core.mail import MailNotSent
 from ..core.types import utcnow
 from ..extensions import db, limiter
 from ..units.services import unit_choices
-from . import services, throttle
-from .forms import LoginForm, PasswordForm, ProfileFields, RegisterForm, RoleForm
+from . import reset, services, throttle
+from .forms import (
+    ForgotForm,
+    LoginForm,
+    PasswordForm,
+    ProfileFields,
+    RegisterForm,
+    ResetForm,
+    RoleForm,
+)
 from .throttle import TooManyFailures
 
 bp = Blueprint("accounts", __name__, url_prefix="/account", template_folder="templates")
@@ -137,6 +149,62 @@ def password():
             flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất.", "success")
             return redirect(url_for(".profile"))
     return render_template("accounts/password.html", form=form), 200 if not form.errors else 422
+
+
+#: The one answer to a reset request, whether or not an account has the address.
+RESET_SENT = (
+    "Nếu địa chỉ này là email của một tài khoản, chúng tôi đã gửi thư hướng dẫn đặt lại mật "
+    "khẩu tới đó. Vui lòng kiểm tra hộp thư (cả mục thư rác); liên kết có hiệu lực trong "
+    "{minutes} phút và chỉ dùng được một lần."
+)
+
+
+def _reset_link(token: str) -> str:
+    # The token travels in the query string, which the request log leaves out.
+    return url_for(".reset_password", token=token, _external=True)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot():
+    form = ForgotForm()
+    if form.validate_on_submit():
+        try:
+            throttle.take_reset(form.email.data, request.remote_addr)
+        except throttle.TooManyResets as error:
+            form.form_errors.append(error.message)
+            page = render_template("accounts/forgot.html", form=form)
+            return page, 429, {"Retry-After": str(error.retry_after)}
+        # MailNotSent is logged; the answer must not tell whether the account exists.
+        with suppress(MailNotSent):
+            reset.request_reset(form.email.data, _reset_link)
+        minutes = current_app.config["HOCTAP_RESET_MINUTES"]
+        flash(RESET_SENT.format(minutes=minutes), "info")
+        return redirect(url_for(".forgot"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/forgot.html", form=form), status
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset_password():
+    token = request.args.get("token", "")
+    try:
+        reset.user_for_token(token)
+    except ValidationError as error:
+        return render_template("accounts/reset.html", form=None, invalid=error.message), 400
+    form = ResetForm()
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            reset.reset_password(token, form.password.data)
+        if saved.ok:
+            logout_user()
+            flash(
+                "Đã đặt lại mật khẩu. Mọi phiên đăng nhập và mã truy cập API cũ của tài khoản đã "
+                "kết thúc. Vui lòng đăng nhập bằng mật khẩu mới.",
+                "success",
+            )
+            return redirect(url_for(".login"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("accounts/reset.html", form=form, invalid=None), status
 
 
 @bp.route("/tokens")

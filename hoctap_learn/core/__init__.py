@@ -8,10 +8,11 @@ from markupsafe import Markup, escape
 
 def init_app(app) -> None:
     from ..extensions import db
-    from . import backup_cli, cli, health, ops_cli, requestlog, static, timeutil, views
+    from . import backup_cli, cli, health, mail, ops_cli, requestlog, static, timeutil, views
     from .database import configure_sqlite, ping_idle_connections
 
     requestlog.init_app(app)
+    mail.init_app(app)
     app.register_blueprint(views.bp)
     views.register_error_handlers(app)
     health.init_app(app)

@@ -99,6 +99,7 @@ def _stop(children: dict[str, subprocess.Popen]) -> None:
 def serve_command(host, port, workers, threads, no_worker):
     """Phục vụ bằng gunicorn và chạy `hoctap worker` kèm theo; Ctrl+C dừng cả hai."""
     from ..accounts.demo import demo_logins
+    from .mail import where_mail_goes
 
     app = current_app._get_current_object()
     port = port or app.config["PORT"]
@@ -132,6 +133,7 @@ def serve_command(host, port, workers, threads, no_worker):
         shown_host = "[::1]" if host == "::1" else host
         if _wait_for_port(host, port, children["web"], 120, stopping):
             click.echo(f"Phục vụ tại http://{shown_host}:{port}  (Ctrl+C để dừng)")
+            click.echo(f"  {where_mail_goes(app)}")
             for role, email, password in logins:
                 click.echo(f"  Tài khoản demo ({role}): {email} / {password}")
         while not stopping:

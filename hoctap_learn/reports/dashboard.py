@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..extensions import db
 from ..units.models import Unit
-from .figures import figures
+from .figures import DIMENSIONS, figures
 from .tables import build_tables, missing_units
 
 #: Figures drawn in the charts (when registered); contests add theirs by registering figures.
@@ -30,7 +30,7 @@ def dashboard_context(filters) -> dict:
         "tables": tables,
         "missing": missing_units(filters),
         "charts": {
-            "day": _series(tables["day"], chart_keys),
+            "day": _day_series(tables["day"], chart_keys, filters),
             "unit": _unit_series(unit_tbl, chart_keys),
             "target_group": _series(tables["target_group"], chart_keys),
         },
@@ -46,6 +46,28 @@ def _series(table, keys) -> dict:
                 "key": k,
                 "label": table.columns[index[k]].label,
                 "data": [row[index[k]] for row in table.rows],
+            }
+            for k in keys
+            if k in index
+        ],
+    }
+
+
+def _day_series(table, keys, filters) -> dict:
+    """Every day of the campaign (within the filter's dates), in order, with 0 where nothing
+    happened; rows of other days (people who registered after the Week) stay in the table
+    below the chart, not on its axis."""
+    days = [day.isoformat() for day, _ in DIMENSIONS["day"].values(filters)]
+    by_code = {row[0]: row for row in table.rows}
+    index = {c.key: i for i, c in enumerate(table.columns)}
+    labels = [label for _, label in DIMENSIONS["day"].values(filters)]
+    return {
+        "labels": labels,
+        "datasets": [
+            {
+                "key": k,
+                "label": table.columns[index[k]].label,
+                "data": [by_code[d][index[k]] if d in by_code else 0 for d in days],
             }
             for k in keys
             if k in index

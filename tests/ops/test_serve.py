@@ -4,6 +4,7 @@ processes (and not shared without it)."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import urllib.request
@@ -52,6 +53,8 @@ def test_serve_runs_gunicorn_prints_accounts_and_stops_on_a_signal(instance, tmp
     assert f"Phục vụ tại http://127.0.0.1:{port}" in out
     assert "admin@demo.hoctap.vn / HocTap@2022-admin" in out
     assert "thisinh@demo.hoctap.vn" in out and "Đã dừng." in out
+    # where mail goes without a mail server (HOCTAP_MAIL_BACKEND=file, the default)
+    assert re.search(r"Thư gửi đi được ghi vào thư mục \S+/mail\n", out), out
     for pid in children:
         assert not Path(f"/proc/{pid}").exists() or _is_zombie(pid), "a child outlived serve"
     err = err_path.read_text()

@@ -19,7 +19,7 @@
             label: set.label, data: set.data,
             backgroundColor: colours[i % colours.length],
             borderColor: colours[i % colours.length],
-            fill: false, tension: 0.2
+            fill: false
           };
         })
       },
@@ -33,7 +33,8 @@
       }
     });
   }
-  draw("chart-day", data.day, "line");
+  // Days are bars: a line between days would suggest values between them.
+  draw("chart-day", data.day, "bar");
   draw("chart-unit", data.unit, "bar");
   draw("chart-target_group", data.target_group, "bar");
 })();
