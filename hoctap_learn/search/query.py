@@ -14,7 +14,7 @@ from whoosh.query import Every, NullQuery, Prefix, Wildcard
 
 from ..catalog.vocab import LANGUAGES, LEVELS, TYPES, fold, license_name
 from . import ranking
-from .analysis import folded_analyzer
+from .analysis import fold_word, folded_analyzer, normalize_spelling
 from .facets import CACHE, segment_leaves
 from .params import MAX_TERMS, SearchParams
 from .schema import FACETS, TEXT_FIELDS
@@ -124,9 +124,12 @@ def _tidy(text: str) -> str:
 
 def _fold_leaf(q):
     """Prefix/wildcard texts skip analysis: fold them for the accent-free fields."""
-    if isinstance(q, Prefix | Wildcard) and q.fieldname.endswith("_f"):
+    if isinstance(q, Prefix | Wildcard):
         q = q.copy()
-        q.text = fold(q.text)
+        if q.fieldname.endswith("_f"):
+            q.text = fold_word(q.text)
+        else:
+            q.text = normalize_spelling(q.text.lower())
     return q
 
 
@@ -287,7 +290,7 @@ def _doc_frequency(reader, word: str) -> int:
 def suggest(searcher, text: str, current_total: int) -> str | None:
     """A corrected query with more hits, in accented form, or None."""
     reader = searcher.reader()
-    words = [fold(w) for w in re.findall(r"\w+", text)][:MAX_TERMS]
+    words = [fold_word(w) for w in re.findall(r"\w+", text)][:MAX_TERMS]
     if not words:
         return None
     corrected = []

@@ -18,8 +18,7 @@ import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
-from ..catalog.vocab import fold
-from .analysis import folded_analyzer
+from .analysis import fold_word, folded_analyzer
 from .facets import segment_leaves
 from .schema import TEXT_FIELDS
 
@@ -177,7 +176,7 @@ def proximity(searcher, words: list[str], scores: np.ndarray, candidates: np.nda
     """
     if not 2 <= len(words) <= 8:
         return
-    folded = [fold(w) for w in words]
+    folded = [fold_word(w) for w in words]
     for docnum in top(scores, candidates, 0, PROXIMITY_DEPTH):
         fields = searcher.stored_fields(int(docnum))
         if _adjacent(folded, fields.get("title", "")):

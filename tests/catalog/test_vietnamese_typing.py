@@ -1,0 +1,79 @@
+"""How Vietnamese is written and typed: spelling variants, word order, abbreviations,
+Telex/VNI typed with the input method off, regional misspellings (issue 18, Part 1).
+
+Each behaviour runs its judged set (tests/catalog/judged.py: the real catalog plus
+distractors that match the typed spelling exactly) through the public search API.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hoctap_learn.catalog.files import import_rows
+
+from .judged import SETS, is_hit, judged_rows, run_query
+
+
+@pytest.fixture
+def judged_catalog(full_content, db):
+    report = import_rows(judged_rows(), source="judged")
+    assert report.errors == []
+    db.session.commit()
+
+
+def api(client, q: str) -> dict:
+    response = client.get("/api/v1/resources", query_string={"q": q, "per_page": 50})
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def idents(body: dict) -> list[str]:
+    return [r["identifier"] for r in body["results"]]
+
+
+def _judge(name: str) -> list[str]:
+    return [f"{j.query} → {j.wanted}" for j in SETS[name] if not is_hit(j, run_query(j.query))]
+
+
+# --- spelling variants -------------------------------------------------------------------------
+
+
+def test_spelling_judged_set(judged_catalog):
+    assert _judge("spelling") == []
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("kĩ năng", "kỹ năng"), ("vật lí", "vật lý"), ("hoá học", "hóa học"),
+     ("thuỷ lợi", "thủy lợi"), ("sức khoẻ", "sức khỏe"), ("ki nang", "ky nang")],
+)  # fmt: skip
+def test_allowed_spellings_give_the_same_results(judged_catalog, client, one, other):
+    first, second = api(client, one), api(client, other)
+    assert first["total"] == second["total"] > 0
+    assert idents(first) == idents(second)
+    assert first["facets"] == second["facets"]
+
+
+def test_other_spelling_ranks_as_if_typed_exactly(judged_catalog, client):
+    # "kĩ" is written exactly in the energy record only; the life-skills record ("kỹ năng"
+    # side by side in its title) must still be first, as it is for "kỹ năng".
+    found = idents(api(client, "kĩ năng"))
+    assert found.index("j:ky-nang") < found.index("j:nang-luong")
+    assert found[0] == idents(api(client, "kỹ năng"))[0]
+
+
+def test_highlight_marks_the_other_spelling(judged_catalog, client):
+    """Typed "thuỷ": the record written "Thủy" is first and its "Thủy" is marked; the
+    record written "thuỷ" has its own spelling marked too."""
+    body = api(client, "thuỷ lợi")
+    first = body["results"][0]
+    assert first["identifier"] == "j:thuy-loi"
+    assert re.search(r'<mark class="hl t\d">Thủy</mark>', first["highlight"]["title"])
+    other = next(r for r in api(client, "thủy")["results"] if r["identifier"] == "j:thuy-san")
+    assert re.search(r'<mark class="hl t\d">thuỷ</mark>', other["highlight"]["title"])
+
+
+def test_prefix_uses_the_same_spelling(judged_catalog, client):
+    assert "j:ky-nang" in idents(api(client, "kĩ năn*"))
