@@ -13,7 +13,7 @@ from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
 from whoosh.query import Every, NullQuery, Prefix, Wildcard
 
 from ..catalog.vocab import LANGUAGES, LEVELS, TYPES, fold, license_name
-from . import ranking
+from . import abbreviations, ranking
 from .analysis import fold_word, folded_analyzer, normalize_spelling
 from .facets import CACHE, segment_leaves
 from .params import MAX_TERMS, SearchParams
@@ -178,7 +178,9 @@ def _apply_filters(table, docs: np.ndarray, params: SearchParams, skip: str | No
 
 def run(searcher, params: SearchParams) -> SearchResult:
     result = SearchResult(params=params, messages=list(params.notices))
-    text = _tidy(params.q)
+    typed = _tidy(params.q)
+    expansion = abbreviations.expand(typed, abbreviations.current()) if typed else None
+    text = expansion.text if expansion else typed
     if text:
         q = parse(searcher.schema, text)
         if not _has_terms(q):
@@ -205,14 +207,22 @@ def run(searcher, params: SearchParams) -> SearchResult:
         result.facets[name] = table.counts(base, name, FACET_LIMITS[name])
     base = _apply_filters(table, docs, params, skip="year")
     result.year_range = table.year_range(base)
-    if text and (result.total == 0 or result.fallback or result.total < 3):
-        result.suggestion = suggest(searcher, text, 0 if result.fallback else result.total)
+    if typed and (result.total == 0 or result.fallback or result.total < 3):
+        result.suggestion = suggest(searcher, typed, 0 if result.fallback else result.total)
     if result.total:
-        result.results = _page(searcher, table, q, text, final, params, result.fallback)
+        if expansion:
+            variants = expansion.variants
+        elif not any(op in typed for op in ('"', "*", "(", " OR ", " NOT ")):
+            variants = [abbreviations.query_words(typed)]
+        else:
+            variants = []
+        result.results = _page(searcher, table, q, text, final, params, result.fallback, variants)
     return result
 
 
-def _page(searcher, table, q, text, final, params: SearchParams, fallback: bool) -> list[dict]:
+def _page(
+    searcher, table, q, text, final, params: SearchParams, fallback: bool, variants: list
+) -> list[dict]:
     start = (params.page - 1) * params.per_page
     stop = start + params.per_page
     if start >= len(final):
@@ -221,8 +231,8 @@ def _page(searcher, table, q, text, final, params: SearchParams, fallback: bool)
     terms = ranking.query_terms(q, reader) if text else {}
     if text and params.sort == "relevance":
         scores = ranking.bm25(reader, terms, reader.doc_count_all())
-        if not fallback and not any(op in text for op in ('"', "*", "(", " OR ", " NOT ")):
-            ranking.proximity(searcher, re.findall(r"\w+", text), scores, final)
+        if not fallback and variants:
+            ranking.proximity(searcher, variants, scores, final)
         page_docs = ranking.top(scores, final, start, stop)
     else:
         page_docs = table.sorted_docs(final, params.sort)[start:stop]

@@ -168,7 +168,9 @@ def bm25(reader, terms: dict[str, set[bytes]], size: int) -> np.ndarray:
     return scores
 
 
-def proximity(searcher, words: list[str], scores: np.ndarray, candidates: np.ndarray) -> None:
+def proximity(
+    searcher, variants: list[list[str]], scores: np.ndarray, candidates: np.ndarray
+) -> None:
     """Re-rank for word order: among the best BM25 candidates, one whose title, subjects or
     description hold the query's syllables side by side and in the order typed ranks above
     every one that has them apart or reversed ("học sinh" is not "sinh học").
@@ -177,10 +179,13 @@ def proximity(searcher, words: list[str], scores: np.ndarray, candidates: np.nda
     title with both words reversed, words repeated in subjects) can outweigh it. A title
     holding the words in order with one word between gets a smaller bonus that does not
     decide. Only the top PROXIMITY_DEPTH candidates are checked, from their stored text.
+
+    `variants`: the word sequences the query stands for (with an abbreviation expanded,
+    "CNTT" and "công nghệ thông tin"); a record holding any of them in order counts.
     """
-    if not 2 <= len(words) <= 8:
+    folded = [[fold_word(w) for w in words] for words in variants if words]
+    if not folded or not 2 <= max(len(words) for words in folded) <= 8:
         return
-    folded = [fold_word(w) for w in words]
     best = top(scores, candidates, 0, PROXIMITY_DEPTH)
     if not len(best):
         return
@@ -190,13 +195,14 @@ def proximity(searcher, words: list[str], scores: np.ndarray, candidates: np.nda
         fields = searcher.stored_fields(int(docnum))
         payload = fields.get("payload", {})
         title = _tokens(fields.get("title", ""))
-        if _in_order(folded, title, slop=0):
+        subjects = [_tokens(s) for s in payload.get("subjects", [])]
+        if _any_in_order(folded, [title], slop=0):
             bonus = PHRASE_BONUS["title"]
-        elif any(_in_order(folded, _tokens(s), slop=0) for s in payload.get("subjects", [])):
+        elif _any_in_order(folded, subjects, slop=0):
             bonus = PHRASE_BONUS["subjects"]
-        elif _in_order(folded, _tokens(fields.get("description", "")), slop=0):
+        elif _any_in_order(folded, [_tokens(fields.get("description", ""))], slop=0):
             bonus = PHRASE_BONUS["description"]
-        elif _in_order(folded, title, slop=1):
+        elif _any_in_order(folded, [title], slop=1):
             bonus = PHRASE_BONUS["title_near"]
         else:
             continue
@@ -207,6 +213,10 @@ def proximity(searcher, words: list[str], scores: np.ndarray, candidates: np.nda
 
 def _tokens(text: str) -> list[str]:
     return [fold_word(word) for word in _WORD_RE.findall(text or "")]
+
+
+def _any_in_order(variants: list[list[str]], texts: list[list[str]], slop: int) -> bool:
+    return any(_in_order(words, tokens, slop) for words in variants for tokens in texts)
 
 
 def _in_order(words: list[str], tokens: list[str], slop: int) -> bool:

@@ -8,8 +8,11 @@ distractors that match the typed spelling exactly) through the public search API
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import pytest
+from flask import current_app
 
 from hoctap_learn.catalog.files import import_rows
 
@@ -105,3 +108,92 @@ def test_words_in_order_in_the_description_beat_a_reversed_title(judged_catalog,
     học", where "học Sinh" do stand side by side.)"""
     found = idents(api(client, "học sinh"))
     assert found.index("openstax:physics") < found.index("j:sinh-hoc")
+
+
+# --- abbreviations -----------------------------------------------------------------------------
+
+
+def test_abbreviations_judged_set(judged_catalog):
+    assert _judge("abbreviations") == []
+
+
+def test_abbreviation_and_phrase_find_each_other(judged_catalog, client):
+    short, long_ = idents(api(client, "CNTT")), idents(api(client, "công nghệ thông tin"))
+    # the record that only says "CNTT" is found by the phrase, and the reverse
+    assert "j:cntt-abbr" in long_ and "j:cntt" in short
+    # the record naming the subject in its title outranks one that mentions "CNTT" in passing
+    assert short.index("j:cntt") < short.index("j:ke-toan")
+    assert idents(api(client, "cong nghe thong tin")) == long_
+
+
+def test_case_sensitive_abbreviation_leaves_the_word_alone(judged_catalog, client):
+    assert "wikipedia-vi:tri-tue-nhan-tao" in idents(api(client, "AI"))[:3]
+    # "ai" is the Vietnamese word "who": not expanded
+    assert "wikipedia-vi:tri-tue-nhan-tao" not in idents(api(client, "ai"))
+
+
+def test_search_syntax_is_not_expanded(judged_catalog, client):
+    assert "j:cntt" not in idents(api(client, '"CNTT"'))
+
+
+def load(runner, folder, *extra):
+    args = ["content", "load", "--no-demo", "--content-dir", str(folder), *extra]
+    return runner.invoke(args=args)
+
+
+def _write(folder, text: str):
+    """A copy of content/ (without its catalog and demo data) with this abbreviations file."""
+    if not folder.exists():
+        source = Path(current_app.config["HOCTAP_CONTENT_DIR"])
+        shutil.copytree(source, folder, ignore=shutil.ignore_patterns("catalog", "demo"))
+    (folder / "search" / "abbreviations.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_organizer_extends_the_list_with_content_load(catalog, runner, client, tmp_path):
+    """A new abbreviation in the file reaches the next search after `hoctap content load`;
+    one taken out of the file is no longer expanded; a second load changes nothing."""
+    assert idents(api(client, "ĐTTX")) == []
+    folder = _write(tmp_path / "content", "- abbreviation: ĐTTX\n  expansions: [đào tạo từ xa]\n")
+    result = load(runner, folder, "--json")
+    assert result.exit_code == 0, result.output
+    assert '"abbreviations": {"created": 1' in result.output.replace("\n", "").replace("  ", "")
+    assert idents(api(client, "ĐTTX")) == ["t:dao-tao"]
+    assert idents(api(client, "dttx")) == ["t:dao-tao"]
+    again = load(runner, folder)
+    assert "abbreviations: 0 mới, 0 cập nhật, 1 không đổi" in again.output
+    _write(folder, "- abbreviation: CĐS\n  expansions: chuyển đổi số\n")
+    assert load(runner, folder).exit_code == 0
+    assert idents(api(client, "ĐTTX")) == []
+    assert set(idents(api(client, "CĐS"))) == {"t:cds", "t:cds-dn"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("abbreviation: CNTT", "cần một danh sách"),
+        ("- abbreviation: C\n  expansions: [công nghệ]", "2–20 chữ cái"),
+        ("- abbreviation: CNTT", "ít nhất một cụm từ"),
+        ("- abbreviation: CNTT\n  expansions: [tin]", "từ 2 đến 8 tiếng"),
+        ("- abbreviation: CNTT\n  expansions: [công nghệ thông tin]\n  case_sensitive: có",
+         "true hoặc false"),
+        ("- {abbreviation: AI, expansions: [trí tuệ nhân tạo]}\n"
+         "- {abbreviation: AI, expansions: [trí tuệ]}", "đã có ở một mục trước"),
+        ("- abbreviation: CNTT\n  expansion: [công nghệ thông tin]", "mỗi mục gồm"),
+        ("- [CNTT", "không phải YAML hợp lệ"),
+    ],
+)  # fmt: skip
+def test_a_bad_abbreviations_file_changes_nothing(catalog, runner, client, tmp_path, text,
+                                                   message):  # fmt: skip
+    good = _write(tmp_path / "good", "- abbreviation: ĐTTX\n  expansions: [đào tạo từ xa]\n")
+    assert load(runner, good).exit_code == 0
+    bad = _write(tmp_path / "bad", "- abbreviation: KN\n  expansions: [kỹ năng]\n" + text)
+    if not text.startswith("- "):
+        bad = _write(tmp_path / "bad", text)
+    result = load(runner, bad)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    # the list is still the one loaded before
+    assert idents(api(client, "ĐTTX")) == ["t:dao-tao"]
+    assert idents(api(client, "KN")) == []
