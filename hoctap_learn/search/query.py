@@ -13,7 +13,7 @@ from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
 from whoosh.query import Every, NullQuery, Prefix, Wildcard
 
 from ..catalog.vocab import LANGUAGES, LEVELS, TYPES, fold, license_name
-from . import abbreviations, ranking
+from . import abbreviations, keyboard, ranking
 from .analysis import fold_word, folded_analyzer, normalize_spelling
 from .facets import CACHE, segment_leaves
 from .params import MAX_TERMS, SearchParams
@@ -177,8 +177,33 @@ def _apply_filters(table, docs: np.ndarray, params: SearchParams, skip: str | No
 
 
 def run(searcher, params: SearchParams) -> SearchResult:
-    result = SearchResult(params=params, messages=list(params.notices))
     typed = _tidy(params.q)
+    result = _run(searcher, params, typed)
+    if not typed or result.total >= 3 and not result.fallback:
+        return result
+    decoded = keyboard.decode_query(typed)
+    if decoded:
+        spoken = _spoken(searcher.reader(), decoded)
+        if result.total == 0 or result.fallback:
+            # typed with the Vietnamese keyboard off: search what the keys spell
+            alternative = _run(searcher, params, decoded)
+            if alternative.total and not alternative.fallback:
+                alternative.suggestion = spoken
+                alternative.messages.append(
+                    f"Không có kết quả cho “{typed}”; đang hiển thị kết quả cho “{spoken}”."
+                )
+                return alternative
+        elif _count(searcher, decoded) > result.total:
+            result.suggestion = spoken
+            return result
+    regional = _regional_suggestion(searcher, typed, 0 if result.fallback else result.total)
+    if regional:
+        result.suggestion = regional
+    return result
+
+
+def _run(searcher, params: SearchParams, typed: str) -> SearchResult:
+    result = SearchResult(params=params, messages=list(params.notices))
     expansion = abbreviations.expand(typed, abbreviations.current()) if typed else None
     text = expansion.text if expansion else typed
     if text:
@@ -334,7 +359,52 @@ def suggest(searcher, text: str, current_total: int) -> str | None:
     if hits <= current_total:
         return None
     forms = _accented_forms(reader)
-    return " ".join(forms.get(w, w) for w in corrected)
+    typed = [w for w in re.findall(r"\w+", text)][:MAX_TERMS]
+    return " ".join(
+        t if w == fold_word(t) and fold(t) != t.lower() else forms.get(w, w)  # keep typed accents
+        for t, w in zip(typed, corrected, strict=True)
+    )
+
+
+def _count(searcher, text: str) -> int:
+    q = parse(searcher.schema, text, purpose="match")
+    return int(len(_matching_docs(searcher, q))) if _has_terms(q) else 0
+
+
+def _spoken(reader, decoded: str) -> str:
+    """A decoded query as Vietnamese people write it: a syllable the catalog never writes
+    with that tone ("tìn" from "tinf") takes the catalog's spelling of it ("tin")."""
+    forms = _accented_forms(reader)
+    words = []
+    for word in decoded.split():
+        exact = normalize_spelling(word.lower())
+        if not any(reader.doc_frequency(f, exact) for f in ("title", "subjects")):
+            known = forms.get(fold_word(word))
+            if known:
+                word = known.capitalize() if word[:1].isupper() else known
+        words.append(word)
+    return " ".join(words)
+
+
+#: At most this many regional respellings of a query are counted.
+MAX_REGIONAL_TRIES = 24
+
+
+def _regional_suggestion(searcher, text: str, current_total: int) -> str | None:
+    """The query with one syllable respelled for a regional confusion (ch/tr, s/x, l/n,
+    d/gi/r, final n/ng, c/t), the tone kept, when that finds more; the best one wins."""
+    words = text.split()[:MAX_TERMS]
+    best, best_hits, tries = None, current_total, 0
+    for index, word in enumerate(words):
+        for variant in keyboard.regional_variants(word):
+            if tries >= MAX_REGIONAL_TRIES:
+                break
+            tries += 1
+            candidate = [*words[:index], variant, *words[index + 1 :]]
+            hits = _count(searcher, " ".join(candidate))
+            if hits > best_hits:
+                best, best_hits = " ".join(candidate), hits
+    return best
 
 
 # --- related ---------------------------------------------------------------------------------

@@ -144,7 +144,7 @@ SETS: dict[str, list[Judged]] = {
         Judged("tinf hocj vawn phongf", "j:tin-hoc-vp", suggestion="tin học văn phòng"),
         Judged("tie61ng Vie65t", "j:tieng-viet", suggestion="tiếng Việt"),
         Judged("kyx nawng soongs", "j:ky-nang", suggestion="kỹ năng sống"),
-        Judged("ti1n ho5c va8n pho2ng", "j:tin-hoc-vp", suggestion="tin học văn phòng"),
+        Judged("tin ho5c va8n pho2ng", "j:tin-hoc-vp", suggestion="tin học văn phòng"),
     ],
     "misspellings": [
         Judged("trăm sóc sức khỏe", "j:suc-khoe", suggestion="chăm sóc sức khỏe"),

@@ -197,3 +197,87 @@ def test_a_bad_abbreviations_file_changes_nothing(catalog, runner, client, tmp_p
     # the list is still the one loaded before
     assert idents(api(client, "ĐTTX")) == ["t:dao-tao"]
     assert idents(api(client, "KN")) == []
+
+
+# --- typed with the Vietnamese keyboard off -----------------------------------------------------
+
+
+def test_telex_vni_judged_set(judged_catalog):
+    assert _judge("telex_vni") == []
+
+
+def test_telex_is_searched_as_the_vietnamese_it_spells(judged_catalog, client):
+    body = api(client, "an toanf thoong tin")
+    # not "an toán thông tin" (toán is mathematics): the tone typed is the tone suggested
+    assert body["suggestion"] == "an toàn thông tin"
+    assert not body["fallback"]
+    assert idents(body)[:len(idents(api(client, "an toàn thông tin")))] == idents(
+        api(client, "an toàn thông tin")
+    )
+    assert any("“an toàn thông tin”" in m for m in body["messages"])
+
+
+def test_several_telex_keys_in_one_word(judged_catalog, client):
+    """"soongs" (two keys: oo and s) got no suggestion at all from the edit distance."""
+    body = api(client, "kyx nawng soongs")
+    assert body["suggestion"] == "kỹ năng sống"
+    assert idents(body)[0] == "j:ky-nang"
+
+
+def test_vni_digits_and_capitals(judged_catalog, client):
+    body = api(client, "tie61ng Vie65t")
+    assert body["suggestion"] == "tiếng Việt"
+    assert "j:tieng-viet" in idents(body)[:3]
+
+
+def test_a_query_that_finds_something_is_searched_as_typed(judged_catalog, client):
+    """"bus" is also Telex for "bú": the English word finds records, so it is searched as
+    typed, and "bú" is not offered (it finds nothing more)."""
+    body = api(client, "bus")
+    assert body["total"] > 0
+    assert body["suggestion"] is None
+    assert not any("đang hiển thị kết quả cho" in m for m in body["messages"])
+
+
+def test_search_page_offers_the_decoded_query(judged_catalog, client):
+    page = client.get("/resources/", query_string={"q": "tinf hocj vawn phongf"})
+    assert page.status_code == 200
+    text = re.sub(r"<[^>]+>", "", page.get_data(as_text=True))
+    assert "đang hiển thị kết quả cho “tin học văn phòng”" in text
+    assert "Tin học văn phòng cơ bản" in text
+
+
+@pytest.mark.parametrize(
+    ("typed", "spelled"),
+    [("toanf", "toàn"), ("thoong", "thông"), ("hocj", "học"), ("vawn", "văn"),
+     ("nguoiwf", "người"), ("dduowcj", "được"), ("truwowngf", "trường"), ("tieengs", "tiếng"),
+     ("quyeets", "quyết"), ("giuwx", "giữ"), ("Vieetj", "Việt"), ("tie61ng", "tiếng"),
+     ("Vie65t", "Việt"), ("d9u7o7ng2", "đường"), ("d9uo7ng2", "đường"), ("du7o7ng2", "dường"), ("d9i", "đi"),
+     ("an", None), ("physics", None), ("book", None), ("covid19", None), ("2024", None)],
+)  # fmt: skip
+def test_decoding_telex_and_vni_words(typed, spelled):
+    from hoctap_learn.search.keyboard import decode_word
+
+    assert decode_word(typed) == spelled
+
+
+# --- regional misspellings ----------------------------------------------------------------------
+
+
+def test_misspellings_judged_set(judged_catalog):
+    assert _judge("misspellings") == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [("trăm sóc sức khỏe", "chăm sóc sức khỏe"), ("nàm vườn", "làm vườn"),
+     ("an toàng thông tin", "an toàn thông tin")],
+)  # fmt: skip
+def test_misspelling_suggestion_keeps_the_typed_tones(judged_catalog, client, typed, suggested):
+    body = api(client, typed)
+    assert body["suggestion"] == suggested
+    assert api(client, suggested)["total"] > (0 if body["fallback"] else body["total"])
+
+
+def test_a_correct_query_gets_no_misspelling_suggestion(judged_catalog, client):
+    assert api(client, "chăm sóc sức khỏe")["suggestion"] is None
