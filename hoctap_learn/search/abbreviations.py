@@ -126,7 +126,8 @@ def query_words(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Expansion:
-    #: The query text for the parser, with `(CNTT OR "công nghệ thông tin")` groups.
+    #: The query text for the parser: `(CNTT OR "công nghệ thông tin")` for an abbreviation
+    #: typed, `((công nghệ thông tin) OR CNTT)` for a phrase typed.
     text: str
     #: Folded word sequences the query may stand for, for the word-order re-rank.
     variants: list[list[str]]
@@ -156,7 +157,8 @@ def expand(text: str, entries: list[Abbreviation]) -> Expansion | None:
             span, entry, _ = phrase_hit
             typed = " ".join(words[i : i + len(span)])
             alternatives = [span, [fold_word(entry.abbreviation)]]
-            segments.append((f'("{typed}" OR {entry.abbreviation})', alternatives))
+            # the typed words keep matching anywhere, as without the abbreviation
+            segments.append((f"(({typed}) OR {entry.abbreviation})", alternatives))
             changed, i = True, i + len(span)
             continue
         word = words[i]
