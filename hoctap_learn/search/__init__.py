@@ -29,7 +29,7 @@ def facet_label(name: str, value: str) -> str:
 
 def init_app(app) -> None:
     from ..core.health import register_readiness_check
-    from . import cli, store
+    from . import abbreviations, cli, store  # noqa: F401  (abbreviations: model, loader)
 
     app.cli.add_command(cli.search_group)
     register_readiness_check(app, "search_index", store.lag)

@@ -13,8 +13,8 @@ from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
 from whoosh.query import Every, NullQuery, Prefix, Wildcard
 
 from ..catalog.vocab import LANGUAGES, LEVELS, TYPES, fold, license_name
-from . import ranking
-from .analysis import folded_analyzer
+from . import abbreviations, keyboard, ranking
+from .analysis import fold_word, folded_analyzer, normalize_spelling
 from .facets import CACHE, segment_leaves
 from .params import MAX_TERMS, SearchParams
 from .schema import FACETS, TEXT_FIELDS
@@ -124,9 +124,12 @@ def _tidy(text: str) -> str:
 
 def _fold_leaf(q):
     """Prefix/wildcard texts skip analysis: fold them for the accent-free fields."""
-    if isinstance(q, Prefix | Wildcard) and q.fieldname.endswith("_f"):
+    if isinstance(q, Prefix | Wildcard):
         q = q.copy()
-        q.text = fold(q.text)
+        if q.fieldname.endswith("_f"):
+            q.text = fold_word(q.text)
+        else:
+            q.text = normalize_spelling(q.text.lower())
     return q
 
 
@@ -174,8 +177,35 @@ def _apply_filters(table, docs: np.ndarray, params: SearchParams, skip: str | No
 
 
 def run(searcher, params: SearchParams) -> SearchResult:
+    typed = _tidy(params.q)
+    result = _run(searcher, params, typed)
+    if not typed or result.total >= 3 and not result.fallback:
+        return result
+    decoded = keyboard.decode_query(typed)
+    if decoded:
+        spoken = _spoken(searcher.reader(), decoded)
+        if result.total == 0 or result.fallback:
+            # typed with the Vietnamese keyboard off: search what the keys spell
+            alternative = _run(searcher, params, decoded)
+            if alternative.total and not alternative.fallback:
+                alternative.suggestion = spoken
+                alternative.messages.append(
+                    f"Không có kết quả cho “{typed}”; đang hiển thị kết quả cho “{spoken}”."
+                )
+                return alternative
+        elif _count(searcher, decoded) > result.total:
+            result.suggestion = spoken
+            return result
+    regional = _regional_suggestion(searcher, typed, 0 if result.fallback else result.total)
+    if regional:
+        result.suggestion = regional
+    return result
+
+
+def _run(searcher, params: SearchParams, typed: str) -> SearchResult:
     result = SearchResult(params=params, messages=list(params.notices))
-    text = _tidy(params.q)
+    expansion = abbreviations.expand(typed, abbreviations.current()) if typed else None
+    text = expansion.text if expansion else typed
     if text:
         q = parse(searcher.schema, text)
         if not _has_terms(q):
@@ -202,14 +232,22 @@ def run(searcher, params: SearchParams) -> SearchResult:
         result.facets[name] = table.counts(base, name, FACET_LIMITS[name])
     base = _apply_filters(table, docs, params, skip="year")
     result.year_range = table.year_range(base)
-    if text and (result.total == 0 or result.fallback or result.total < 3):
-        result.suggestion = suggest(searcher, text, 0 if result.fallback else result.total)
+    if typed and (result.total == 0 or result.fallback or result.total < 3):
+        result.suggestion = suggest(searcher, typed, 0 if result.fallback else result.total)
     if result.total:
-        result.results = _page(searcher, table, q, text, final, params, result.fallback)
+        if expansion:
+            variants = expansion.variants
+        elif not any(op in typed for op in ('"', "*", "(", " OR ", " NOT ")):
+            variants = [abbreviations.query_words(typed)]
+        else:
+            variants = []
+        result.results = _page(searcher, table, q, text, final, params, result.fallback, variants)
     return result
 
 
-def _page(searcher, table, q, text, final, params: SearchParams, fallback: bool) -> list[dict]:
+def _page(
+    searcher, table, q, text, final, params: SearchParams, fallback: bool, variants: list
+) -> list[dict]:
     start = (params.page - 1) * params.per_page
     stop = start + params.per_page
     if start >= len(final):
@@ -218,8 +256,8 @@ def _page(searcher, table, q, text, final, params: SearchParams, fallback: bool)
     terms = ranking.query_terms(q, reader) if text else {}
     if text and params.sort == "relevance":
         scores = ranking.bm25(reader, terms, reader.doc_count_all())
-        if not fallback and not any(op in text for op in ('"', "*", "(", " OR ", " NOT ")):
-            ranking.proximity(searcher, re.findall(r"\w+", text), scores, final)
+        if not fallback and variants:
+            ranking.proximity(searcher, variants, scores, final)
         page_docs = ranking.top(scores, final, start, stop)
     else:
         page_docs = table.sorted_docs(final, params.sort)[start:stop]
@@ -287,7 +325,7 @@ def _doc_frequency(reader, word: str) -> int:
 def suggest(searcher, text: str, current_total: int) -> str | None:
     """A corrected query with more hits, in accented form, or None."""
     reader = searcher.reader()
-    words = [fold(w) for w in re.findall(r"\w+", text)][:MAX_TERMS]
+    words = [fold_word(w) for w in re.findall(r"\w+", text)][:MAX_TERMS]
     if not words:
         return None
     corrected = []
@@ -321,7 +359,52 @@ def suggest(searcher, text: str, current_total: int) -> str | None:
     if hits <= current_total:
         return None
     forms = _accented_forms(reader)
-    return " ".join(forms.get(w, w) for w in corrected)
+    typed = [w for w in re.findall(r"\w+", text)][:MAX_TERMS]
+    return " ".join(
+        t if w == fold_word(t) and fold(t) != t.lower() else forms.get(w, w)  # keep typed accents
+        for t, w in zip(typed, corrected, strict=True)
+    )
+
+
+def _count(searcher, text: str) -> int:
+    q = parse(searcher.schema, text, purpose="match")
+    return int(len(_matching_docs(searcher, q))) if _has_terms(q) else 0
+
+
+def _spoken(reader, decoded: str) -> str:
+    """A decoded query as Vietnamese people write it: a syllable the catalog never writes
+    with that tone ("tìn" from "tinf") takes the catalog's spelling of it ("tin")."""
+    forms = _accented_forms(reader)
+    words = []
+    for word in decoded.split():
+        exact = normalize_spelling(word.lower())
+        if not any(reader.doc_frequency(f, exact) for f in ("title", "subjects")):
+            known = forms.get(fold_word(word))
+            if known:
+                word = known.capitalize() if word[:1].isupper() else known
+        words.append(word)
+    return " ".join(words)
+
+
+#: At most this many regional respellings of a query are counted.
+MAX_REGIONAL_TRIES = 24
+
+
+def _regional_suggestion(searcher, text: str, current_total: int) -> str | None:
+    """The query with one syllable respelled for a regional confusion (ch/tr, s/x, l/n,
+    d/gi/r, final n/ng, c/t), the tone kept, when that finds more; the best one wins."""
+    words = text.split()[:MAX_TERMS]
+    best, best_hits, tries = None, current_total, 0
+    for index, word in enumerate(words):
+        for variant in keyboard.regional_variants(word):
+            if tries >= MAX_REGIONAL_TRIES:
+                break
+            tries += 1
+            candidate = [*words[:index], variant, *words[index + 1 :]]
+            hits = _count(searcher, " ".join(candidate))
+            if hits > best_hits:
+                best, best_hits = " ".join(candidate), hits
+    return best
 
 
 # --- related ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ prefixes) is still Whoosh's, on one folded field (see query.run).
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import OrderedDict
 
@@ -18,15 +19,15 @@ import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
-from ..catalog.vocab import fold
-from .analysis import folded_analyzer
+from .analysis import TOKEN_PATTERN, fold_word
 from .facets import segment_leaves
 from .schema import TEXT_FIELDS
 
 K1 = 1.2
 B = 0.75
-#: Score added when the query's words stand together (slop 1) in a field.
-PROXIMITY_BONUS = {"title_f": 6.0, "subjects_f": 3.0}
+#: Bonus, in units of the best candidate's score, for the query's syllables side by side in
+#: the order typed (title > subjects > description); `title_near`: one word between, in order.
+PHRASE_BONUS = {"title": 3.0, "subjects": 2.5, "description": 2.0, "title_near": 0.5}
 #: How many of the best BM25 candidates get the proximity check.
 PROXIMITY_DEPTH = 300
 #: Postings arrays kept per process (a term of a field of a segment each).
@@ -34,7 +35,7 @@ POSTINGS_CACHE_SIZE = 4096
 #: A prefix expands to at most this many indexed words.
 MAX_EXPANSION = 64
 
-_ANALYZER = folded_analyzer()
+_WORD_RE = re.compile(TOKEN_PATTERN)
 _BYTE_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 
 
@@ -167,33 +168,65 @@ def bm25(reader, terms: dict[str, set[bytes]], size: int) -> np.ndarray:
     return scores
 
 
-def proximity(searcher, words: list[str], scores: np.ndarray, candidates: np.ndarray) -> None:
-    """Re-rank: add a bonus to the best BM25 candidates whose title or subjects hold the
-    query's words side by side (in order, at most one word between).
+def proximity(
+    searcher, variants: list[list[str]], scores: np.ndarray, candidates: np.ndarray
+) -> None:
+    """Re-rank for word order: among the best BM25 candidates, one whose title, subjects or
+    description hold the query's syllables side by side and in the order typed ranks above
+    every one that has them apart or reversed ("học sinh" is not "sinh học").
 
-    Only the top PROXIMITY_DEPTH candidates are checked, from their stored text: every page a
-    reader reaches is inside that depth, and checking positions over the whole index through
-    Whoosh's span matchers was most of a multi-word query's time.
+    The bonus is a multiple of the best candidate's score, so no BM25 difference (a short
+    title with both words reversed, words repeated in subjects) can outweigh it. A title
+    holding the words in order with one word between gets a smaller bonus that does not
+    decide. Only the top PROXIMITY_DEPTH candidates are checked, from their stored text.
+
+    `variants`: the word sequences the query stands for (with an abbreviation expanded,
+    "CNTT" and "công nghệ thông tin"); a record holding any of them in order counts.
     """
-    if not 2 <= len(words) <= 8:
+    folded = [[fold_word(w) for w in words] for words in variants if words]
+    if not folded or not 2 <= max(len(words) for words in folded) <= 8:
         return
-    folded = [fold(w) for w in words]
-    for docnum in top(scores, candidates, 0, PROXIMITY_DEPTH):
+    best = top(scores, candidates, 0, PROXIMITY_DEPTH)
+    if not len(best):
+        return
+    unit = float(scores[best[0]]) or 1.0
+    bonuses = {}
+    for docnum in best:
         fields = searcher.stored_fields(int(docnum))
-        if _adjacent(folded, fields.get("title", "")):
-            scores[docnum] += PROXIMITY_BONUS["title_f"]
-        elif any(_adjacent(folded, s) for s in fields.get("payload", {}).get("subjects", [])):
-            scores[docnum] += PROXIMITY_BONUS["subjects_f"]
+        payload = fields.get("payload", {})
+        title = _tokens(fields.get("title", ""))
+        subjects = [_tokens(s) for s in payload.get("subjects", [])]
+        if _any_in_order(folded, [title], slop=0):
+            bonus = PHRASE_BONUS["title"]
+        elif _any_in_order(folded, subjects, slop=0):
+            bonus = PHRASE_BONUS["subjects"]
+        elif _any_in_order(folded, [_tokens(fields.get("description", ""))], slop=0):
+            bonus = PHRASE_BONUS["description"]
+        elif _any_in_order(folded, [title], slop=1):
+            bonus = PHRASE_BONUS["title_near"]
+        else:
+            continue
+        bonuses[int(docnum)] = bonus * unit
+    for docnum, bonus in bonuses.items():
+        scores[docnum] += bonus
 
 
-def _adjacent(words: list[str], text: str) -> bool:
-    tokens = [token.text for token in _ANALYZER(text)]
+def _tokens(text: str) -> list[str]:
+    return [fold_word(word) for word in _WORD_RE.findall(text or "")]
+
+
+def _any_in_order(variants: list[list[str]], texts: list[list[str]], slop: int) -> bool:
+    return any(_in_order(words, tokens, slop) for words in variants for tokens in texts)
+
+
+def _in_order(words: list[str], tokens: list[str], slop: int) -> bool:
+    """The words in `tokens` in the order given, at most `slop` other tokens between two."""
     for start, token in enumerate(tokens):
         if token != words[0]:
             continue
         position, found = start, True
         for word in words[1:]:
-            window = tokens[position + 1 : position + 3]  # slop 1
+            window = tokens[position + 1 : position + 2 + slop]
             if word not in window:
                 found = False
                 break
@@ -201,6 +234,11 @@ def _adjacent(words: list[str], text: str) -> bool:
         if found:
             return True
     return False
+
+
+def _adjacent(words: list[str], text: str) -> bool:
+    """The words in order in `text`, at most one word between two of them."""
+    return _in_order(words, _tokens(text), slop=1)
 
 
 def top(scores: np.ndarray, candidates: np.ndarray, start: int, stop: int) -> np.ndarray:

@@ -20,7 +20,7 @@ TEXT_FIELDS = {
 }
 
 #: Bumped whenever the schema or analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 #: Put between fields in `text_f` so a phrase never spans two fields.
 FIELD_BREAK = "xqxfieldbreakxqx"
