@@ -134,10 +134,13 @@ with app.app_context():
 class Server:
     def __init__(self, env: dict):
         self.port = free_port()
+        # A file, not a pipe: the app writes a log line per request, and a pipe nobody reads
+        # until the end fills up and stops the workers.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115  (read back after the run)
         self.proc = subprocess.Popen(
             [GUNICORN, "-w", str(WORKERS), "-b", f"{HOST}:{self.port}", "--log-level", "warning",
              "--chdir", str(ROOT), "bench.contest_wsgi:app"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=env, stdout=subprocess.DEVNULL, stderr=self.log,
         )  # fmt: skip
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -155,6 +158,10 @@ class Server:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+    def stderr(self) -> bytes:
+        self.log.seek(0)
+        return self.log.read()
 
 
 class Client:
@@ -342,7 +349,7 @@ def run_backend(name: str, database_url: str, workdir: Path) -> dict:
         stderr = b""
     finally:
         server.stop()
-        stderr = server.proc.stderr.read() if server.proc.stderr else b""
+        stderr = server.stderr()
     checks = verify(env, acknowledged, late, late_refused, board,
                     {p[0] for p in wrk_participants})  # fmt: skip
     checks.update(fold_and_check_tallies(env))
