@@ -1,30 +1,25 @@
-"""Running a search: parse, match, filter, facet, rank, highlight, suggest."""
+"""Running a search: match, filter, facet, rank, highlight (parsing.py parses, suggest.py
+proposes a corrected query)."""
 
 from __future__ import annotations
 
-import re
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 from markupsafe import Markup, escape
 from whoosh import highlight
-from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
-from whoosh.query import Every, NullQuery, Prefix, Wildcard
+from whoosh.query import Every
 
-from ..catalog.vocab import LANGUAGES, LEVELS, TYPES, fold, license_name
-from . import abbreviations, keyboard, ranking
-from .analysis import fold_word, folded_analyzer, normalize_spelling
-from .facets import CACHE, segment_leaves
-from .params import MAX_TERMS, SearchParams
-from .schema import FACETS, TEXT_FIELDS
+from ..catalog.vocab import LANGUAGES, LEVELS, TYPES, license_name
+from . import abbreviations, keyboard, ranking, suggest
+from .analysis import folded_analyzer
+from .facets import CACHE
+from .params import SearchParams
+from .parsing import count, has_terms, matching_docs, parse, tidy
+from .schema import FACETS
 
 FACET_LIMITS = {"type": 20, "subject": 30, "publisher": 30, "language": 20, "level": 10,
                 "license": 20}  # fmt: skip
-_REMOVED_PLUGINS = (
-    plugins.FieldsPlugin, plugins.RangePlugin, plugins.BoostPlugin,
-    plugins.SingleQuotePlugin, plugins.EveryPlugin, plugins.PlusMinusPlugin,
-)  # fmt: skip
 _FORMATTER = highlight.HtmlFormatter(tagname="mark", classname="hl", termclass="t", between=" … ")
 _FRAGMENTER = highlight.ContextFragmenter(maxchars=220, surround=60)
 _WHOLE = highlight.WholeFragmenter()
@@ -69,103 +64,6 @@ class SearchResult:
         }
 
 
-# --- parsing ---------------------------------------------------------------------------------
-
-
-def _parser(group, fields=None) -> MultifieldParser:
-    fields = fields or TEXT_FIELDS
-    parser = MultifieldParser(list(fields), schema=None, fieldboosts=fields, group=group)
-    for plugin in _REMOVED_PLUGINS:
-        parser.remove_plugin_class(plugin)
-    return parser
-
-
-_local = threading.local()
-
-
-def _parsers(schema):
-    cached = getattr(_local, "parsers", None)
-    if cached is None or cached[0] is not schema:
-        parsers = {
-            ("rank", False): _parser(AndGroup),
-            ("rank", True): _parser(OrGroup),
-            ("match", False): _parser(AndGroup, {"text_f": 1.0}),
-            ("match", True): _parser(OrGroup, {"text_f": 1.0}),
-        }
-        for parser in parsers.values():
-            parser.schema = schema
-        cached = _local.parsers = (schema, parsers)
-    return cached[1]
-
-
-_WILDCARD_TOKEN = re.compile(r"\S*[*?]\S*")
-
-
-def _tidy(text: str) -> str:
-    """Keep only a trailing `*` on words of 2+ letters; balance quotes; cap the terms."""
-
-    def fix(match: re.Match) -> str:
-        token = match.group(0)
-        core = token.replace("*", "").replace("?", "")
-        letters = re.sub(r"\W", "", core)
-        if token.endswith("*") and len(letters) >= 2:
-            return core + "*"
-        return core
-
-    text = _WILDCARD_TOKEN.sub(fix, text)
-    if text.count('"') % 2:
-        text = text.replace('"', " ")
-    # Parentheses the user did not balance are dropped rather than guessed.
-    if text.count("(") != text.count(")"):
-        text = text.replace("(", " ").replace(")", " ")
-    words = text.split()
-    return " ".join(words[:MAX_TERMS])
-
-
-def _fold_leaf(q):
-    """Prefix/wildcard texts skip analysis: fold them for the accent-free fields."""
-    if isinstance(q, Prefix | Wildcard):
-        q = q.copy()
-        if q.fieldname.endswith("_f"):
-            q.text = fold_word(q.text)
-        else:
-            q.text = normalize_spelling(q.text.lower())
-    return q
-
-
-def parse(schema, text: str, use_or: bool = False, purpose: str = "rank"):
-    """The query for ranking (every field, boosted) or for matching (`text_f` only).
-
-    Both match the same documents: a word is in some field, accented or not, exactly when
-    its folded form is in the folded concatenation of the fields.
-    """
-    parser = _parsers(schema)[(purpose, use_or)]
-    try:
-        q = parser.parse(text)
-    except Exception:  # Whoosh's parser is lenient; anything odd becomes plain words
-        plain = re.sub(r"[^\w\s]", " ", text)
-        q = parser.parse(plain)
-    return q.accept(_fold_leaf)
-
-
-def _has_terms(q) -> bool:
-    return q is not None and q is not NullQuery and any(True for _ in q.leaves())
-
-
-# --- execution -------------------------------------------------------------------------------
-
-
-def _matching_docs(searcher, q) -> np.ndarray:
-    if not isinstance(q, Every):
-        fast = ranking.match_terms(searcher.reader(), q)
-        if fast is not None:
-            return fast
-    ids = searcher.reader().all_doc_ids() if isinstance(q, Every) else searcher.docs_for_query(q)
-    docs = np.fromiter(ids, dtype=np.int64)
-    docs.sort()
-    return docs
-
-
 def _apply_filters(table, docs: np.ndarray, params: SearchParams, skip: str | None = None):
     mask = np.ones(len(docs), dtype=bool)
     for name, values in params.filters.items():
@@ -177,13 +75,13 @@ def _apply_filters(table, docs: np.ndarray, params: SearchParams, skip: str | No
 
 
 def run(searcher, params: SearchParams) -> SearchResult:
-    typed = _tidy(params.q)
+    typed = tidy(params.q)
     result = _run(searcher, params, typed)
     if not typed or result.total >= 3 and not result.fallback:
         return result
     decoded = keyboard.decode_query(typed)
     if decoded:
-        spoken = _spoken(searcher.reader(), decoded)
+        spoken = suggest.spoken(searcher.reader(), decoded)
         if result.total == 0 or result.fallback:
             # typed with the Vietnamese keyboard off: search what the keys spell
             alternative = _run(searcher, params, decoded)
@@ -193,10 +91,10 @@ def run(searcher, params: SearchParams) -> SearchResult:
                     f"Không có kết quả cho “{typed}”; đang hiển thị kết quả cho “{spoken}”."
                 )
                 return alternative
-        elif _count(searcher, decoded) > result.total:
+        elif count(searcher, decoded) > result.total:
             result.suggestion = spoken
             return result
-    regional = _regional_suggestion(searcher, typed, 0 if result.fallback else result.total)
+    regional = suggest.regional_suggestion(searcher, typed, 0 if result.fallback else result.total)
     if regional:
         result.suggestion = regional
     return result
@@ -208,17 +106,17 @@ def _run(searcher, params: SearchParams, typed: str) -> SearchResult:
     text = expansion.text if expansion else typed
     if text:
         q = parse(searcher.schema, text)
-        if not _has_terms(q):
+        if not has_terms(q):
             result.messages.append("Câu tìm kiếm không có từ khóa nào dùng được.")
             return result
         match_q = parse(searcher.schema, text, purpose="match")
     else:
         q = match_q = Every()
     table = CACHE.table(searcher.reader())
-    docs = _matching_docs(searcher, match_q)
+    docs = matching_docs(searcher, match_q)
     if not len(docs) and text:
         or_match = parse(searcher.schema, text, use_or=True, purpose="match")
-        or_docs = _matching_docs(searcher, or_match) if _has_terms(or_match) else docs
+        or_docs = matching_docs(searcher, or_match) if has_terms(or_match) else docs
         if len(or_docs):
             q, docs = parse(searcher.schema, text, use_or=True), or_docs
             result.fallback = True
@@ -233,7 +131,7 @@ def _run(searcher, params: SearchParams, typed: str) -> SearchResult:
     base = _apply_filters(table, docs, params, skip="year")
     result.year_range = table.year_range(base)
     if typed and (result.total == 0 or result.fallback or result.total < 3):
-        result.suggestion = suggest(searcher, typed, 0 if result.fallback else result.total)
+        result.suggestion = suggest.suggest(searcher, typed, 0 if result.fallback else result.total)
     if result.total:
         if expansion:
             variants = expansion.variants
@@ -292,119 +190,6 @@ def _highlight(text: str, words: set[str], fragmenter, top: int) -> str:
     if not text:
         return ""
     return highlight.highlight(text, words, _ANALYZER, fragmenter, _FORMATTER, top=top)
-
-
-# --- "did you mean" --------------------------------------------------------------------------
-
-_SPELL_FIELDS = ("title_f", "subjects_f", "text_f")
-
-
-def _accented_forms(reader) -> dict[str, str]:
-    """folded word → its most frequent accented spelling in titles and subjects."""
-    key = tuple(segid for _, _, segid in segment_leaves(reader))
-    cached = getattr(_local, "accents", None)
-    if cached and cached[0] == key:
-        return cached[1]
-    best: dict[str, tuple[int, str]] = {}
-    for fieldname in ("title", "subjects"):
-        for term, info in reader.iter_field(fieldname):
-            word = term.decode("utf-8") if isinstance(term, bytes) else term
-            folded = fold(word)
-            freq = info.doc_frequency()
-            if folded not in best or best[folded][0] < freq:
-                best[folded] = (freq, word)
-    forms = {k: v[1] for k, v in best.items()}
-    _local.accents = (key, forms)
-    return forms
-
-
-def _doc_frequency(reader, word: str) -> int:
-    return sum(reader.doc_frequency(f, word) for f in _SPELL_FIELDS)
-
-
-def suggest(searcher, text: str, current_total: int) -> str | None:
-    """A corrected query with more hits, in accented form, or None."""
-    reader = searcher.reader()
-    words = [fold_word(w) for w in re.findall(r"\w+", text)][:MAX_TERMS]
-    if not words:
-        return None
-    corrected = []
-    changed = False
-    for word in words:
-        if len(word) < 2 or _doc_frequency(reader, word) > 0:
-            corrected.append(word)
-            continue
-        replacement = None
-        for distance in (1, 2):
-            if distance == 2 and len(word) < 5:
-                break
-            candidates = set()
-            for fieldname in _SPELL_FIELDS:
-                candidates.update(reader.terms_within(fieldname, word, distance))
-            candidates = {c.decode() if isinstance(c, bytes) else c for c in candidates}
-            candidates.discard(word)
-            if candidates:
-                replacement = max(sorted(candidates), key=lambda c: _doc_frequency(reader, c))
-                break
-        if replacement:
-            corrected.append(replacement)
-            changed = True
-        else:
-            corrected.append(word)
-    if not changed:
-        return None
-    candidate = " ".join(corrected)
-    q = parse(searcher.schema, candidate, purpose="match")
-    hits = sum(1 for _ in searcher.docs_for_query(q)) if _has_terms(q) else 0
-    if hits <= current_total:
-        return None
-    forms = _accented_forms(reader)
-    typed = [w for w in re.findall(r"\w+", text)][:MAX_TERMS]
-    return " ".join(
-        t if w == fold_word(t) and fold(t) != t.lower() else forms.get(w, w)  # keep typed accents
-        for t, w in zip(typed, corrected, strict=True)
-    )
-
-
-def _count(searcher, text: str) -> int:
-    q = parse(searcher.schema, text, purpose="match")
-    return int(len(_matching_docs(searcher, q))) if _has_terms(q) else 0
-
-
-def _spoken(reader, decoded: str) -> str:
-    """A decoded query as Vietnamese people write it: a syllable the catalog never writes
-    with that tone ("tìn" from "tinf") takes the catalog's spelling of it ("tin")."""
-    forms = _accented_forms(reader)
-    words = []
-    for word in decoded.split():
-        exact = normalize_spelling(word.lower())
-        if not any(reader.doc_frequency(f, exact) for f in ("title", "subjects")):
-            known = forms.get(fold_word(word))
-            if known:
-                word = known.capitalize() if word[:1].isupper() else known
-        words.append(word)
-    return " ".join(words)
-
-
-#: At most this many regional respellings of a query are counted.
-MAX_REGIONAL_TRIES = 24
-
-
-def _regional_suggestion(searcher, text: str, current_total: int) -> str | None:
-    """The query with one syllable respelled for a regional confusion (ch/tr, s/x, l/n,
-    d/gi/r, final n/ng, c/t), the tone kept, when that finds more; the best one wins."""
-    words = text.split()[:MAX_TERMS]
-    best, best_hits, tries = None, current_total, 0
-    for index, word in enumerate(words):
-        for variant in keyboard.regional_variants(word):
-            if tries >= MAX_REGIONAL_TRIES:
-                break
-            tries += 1
-            candidate = [*words[:index], variant, *words[index + 1 :]]
-            hits = _count(searcher, " ".join(candidate))
-            if hits > best_hits:
-                best, best_hits = " ".join(candidate), hits
-    return best
 
 
 # --- related ---------------------------------------------------------------------------------
