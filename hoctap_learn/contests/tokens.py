@@ -18,7 +18,6 @@ from typing import NamedTuple
 from flask import g, request
 from sqlalchemy import bindparam, or_, select, update
 
-from ..accounts import services as accounts
 from ..accounts.models import User
 from ..core.errors import ValidationError
 from ..extensions import db
@@ -36,15 +35,6 @@ def _digest(token: str) -> str:
 def check_credentials_shape(email, password) -> None:
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
         raise ValidationError("Vui lòng gửi “email” và “password”.")
-
-
-def issue_token(email: str, password: str, now: datetime, lifetime: timedelta):
-    """Return (token, row) for valid credentials; the token is shown only this once."""
-    check_credentials_shape(email, password)
-    user = accounts.authenticate(email, password)
-    if user is None:
-        return None, None
-    return issue_for(user, now, lifetime)
 
 
 def issue_for(user: User, now: datetime, lifetime: timedelta):

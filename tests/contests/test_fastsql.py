@@ -12,7 +12,6 @@ from hoctap_learn.contests import attempts, sheet, tokens
 from hoctap_learn.contests import sheet_sql as sql
 from hoctap_learn.core import fastsql
 from hoctap_learn.core.triggers import Only, Trigger, create_ddl
-from tests.factories import PASSWORD
 
 from .helpers import T0, make_contest, participant
 
@@ -50,7 +49,7 @@ def started(app, db):
                for key, aq in shapes.items()}  # fmt: skip
     sheet.save_answers(user, attempt.id, answers, NOW + timedelta(seconds=30), prediction=42)
     db.session.commit()
-    token, _row = tokens.issue_token(user.email, PASSWORD, NOW, timedelta(days=1))
+    token, _row = tokens.issue_for(user, NOW, timedelta(days=1))
     db.session.commit()
     return user, attempt.id, tokens.present(token, NOW + timedelta(minutes=1))
 
